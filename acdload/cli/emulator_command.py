@@ -1,0 +1,9 @@
+"""``acdload emulator``: the command is defined in the emulator package.
+
+It is defined there so that ``python -m acdload.emulator`` never imports the client
+(this package's ``__init__`` will); the main CLI group registers it from here.
+"""
+
+from acdload.emulator.command import emulator_command
+
+__all__ = ["emulator_command"]

@@ -1,0 +1,128 @@
+"""The ``emulator`` click command: a thin layer over :func:`serve_forever`.
+
+It lives in the emulator package, not in ``acdload.cli``, so that
+``python -m acdload.emulator`` runs without importing any of the client;
+``acdload/cli/emulator_command.py`` re-exports it for the main CLI group.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from acdload.emulator.app import serve_forever
+from acdload.emulator.config import EmulatorConfig, EmulatorConfigError
+
+__all__ = ["emulator_command"]
+
+_RATE = click.FloatRange(0.0, 1.0)
+_MILLISECONDS = click.IntRange(min=0)
+
+
+@click.command("emulator")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file that keeps the events across restarts.  [default: in memory]",
+)
+@click.option(
+    "--client-id",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    help="The client account ID (ClientsID) in the base URL.",
+)
+@click.option(
+    "--token",
+    help="The bearer token clients must send.  [default: generated, printed on line 2]",
+)
+@click.option(
+    "--groups",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of the ACD groups that exist.  [default: any positive group ID exists]",
+)
+@click.option(
+    "--fail-rate",
+    type=_RATE,
+    default=0.0,
+    help="Fraction of creates answered 500 without storing anything.",
+)
+@click.option(
+    "--drop-rate",
+    type=_RATE,
+    default=0.0,
+    help="Fraction of creates stored, then the connection closed without an answer.",
+)
+@click.option(
+    "--late-commit-rate",
+    type=_RATE,
+    default=0.0,
+    help="Fraction of creates held --late-commit-ms before they are stored and answered.",
+)
+@click.option(
+    "--late-commit-ms",
+    type=_MILLISECONDS,
+    default=30_000,
+    show_default=True,
+    help="How long a late commit holds its request (longer than the client's timeout).",
+)
+@click.option("--latency-ms", type=_MILLISECONDS, default=0, help="Delay added to every answer.")
+@click.option("--seed", type=int, help="Seed of the fault draws, to replay a run exactly.")
+def emulator_command(
+    host: str,
+    port: int,
+    db: Path | None,
+    client_id: int,
+    token: str | None,
+    groups: Path | None,
+    fail_rate: float,
+    drop_rate: float,
+    late_commit_rate: float,
+    late_commit_ms: int,
+    latency_ms: int,
+    seed: int | None,
+) -> None:
+    """Run a jtel-compatible ACD events server, for tests, CI and trying things out.
+
+    It serves GET /acd/events, GET /acd/events/event/ID, GET /acd/events/types and
+    POST /acd/events/create with jtel's answers, validation and bearer-token checks.
+    The first line on stdout is the base URL; without --token, the second is the
+    generated token. It runs until Ctrl+C or SIGTERM, then exits 0 with every
+    accepted event stored. See docs/emulator.md.
+
+    \b
+    Example:
+      acdload emulator --port 8080 --token secret --db events.sqlite3
+      curl -H 'Authorization: Bearer secret' \\
+           http://127.0.0.1:8080/rest/v1.0/1000/acd/events
+    """
+    try:
+        config = EmulatorConfig(
+            host=host,
+            port=port,
+            db=db,
+            client_id=client_id,
+            token=token,
+            groups=groups,
+            fail_rate=fail_rate,
+            drop_rate=drop_rate,
+            late_commit_rate=late_commit_rate,
+            late_commit_ms=late_commit_ms,
+            latency_ms=latency_ms,
+            seed=seed,
+        )
+        serve_forever(config, sys.stdout, err=sys.stderr)
+    except EmulatorConfigError as err:
+        if err.option is None:
+            raise click.UsageError(err.message) from None
+        raise click.BadParameter(err.message, param_hint=f"'{err.option}'") from None
