@@ -1,0 +1,3 @@
+from acdload.cli import main
+
+main()
