@@ -1,0 +1,66 @@
+"""CSV rows as events: a standalone CSV manifest, or the rows of a YAML manifest's source.
+
+Empty cells are absent fields; integer fields are converted from text with a problem at
+the row and column when they are not whole numbers; text cells are kept as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from acdload.model import Event, Manifest, coerce, suggest
+from acdload.problems import Location, Problem, error
+from acdload.schema import event_fields
+from acdload.sources.csv_source import read_csv
+
+
+def read_standalone_csv(display: str, path: Path) -> tuple[Manifest, list[Event], list[Problem]]:
+    """A CSV file whose header names event fields; one event per row, no templates."""
+    manifest = Manifest(display=display, csv_display=display)
+    table, problems = read_csv(path, display)
+    if table is None:
+        return manifest, [], problems
+    known = event_fields().order
+    for column, header in enumerate(table.header):
+        if header in known:
+            manifest.csv_columns[header] = (column, header)
+        else:
+            problems.append(
+                error(
+                    Location(display, table.header_line, column + 1),
+                    "unknown-field",
+                    f"CSV column {header!r} is not an event field{suggest(header, known)}",
+                )
+            )
+    events, more = csv_events(manifest, table.rows)
+    return manifest, events, problems + more
+
+
+def csv_events(
+    manifest: Manifest, rows: list[tuple[int, list[str]]]
+) -> tuple[list[Event], list[Problem]]:
+    """Events from CSV rows: empty cells are absent fields, integers converted from text."""
+    problems: list[Problem] = []
+    display = manifest.csv_display or manifest.display
+    columns = [(name, col, header) for name, (col, header) in manifest.csv_columns.items()]
+    var_columns = list(manifest.csv_vars.items())
+    events: list[Event] = []
+    for line, cells in rows:
+        values: dict[str, Any] = {}
+        for name, col, header in columns:
+            cell = cells[col]
+            if cell == "":
+                continue
+            value, why = coerce(name, cell)
+            if why is not None:
+                problems.append(
+                    error(
+                        Location(display, line, col + 1), "type", f"column {header!r}: {why}", name
+                    )
+                )
+            elif value is not None:
+                values[name] = value
+        event_vars = {name: cells[col] for name, col in var_columns} if var_columns else None
+        events.append(Event(0, manifest, line, values, event_vars, None, from_csv=True))
+    return events, problems

@@ -1,0 +1,163 @@
+"""The manifest model: events in submission order, each knowing where it was written.
+
+Readers produce text; this module gives it the meaning of event fields. Field facts come
+from the event schema (``acdload.schema``), never from a second list kept here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from jinja2 import Template
+
+from acdload.problems import Location
+from acdload.schema import event_fields
+from acdload.sources import Mark, Plain, YList, YMap
+
+DEFAULT_KEY = ("AcdEventTypesID", "Sender", "UserData")
+KEYABLE_FIELDS = frozenset(
+    {
+        "AcdEventTypesID",
+        "AcdGroupsID",
+        "UsersID",
+        "Sender",
+        "Receiver",
+        "Subject",
+        "CrmURL",
+        "UserData",
+    }
+)
+"""Fields the server echoes back in its event records, so a key made of them can be found."""
+
+PHONE_TYPES = frozenset({1, 3})
+"""VoiceMail and Callback: their Sender and Receiver are telephone numbers."""
+PHONE_FIELDS = ("Sender", "Receiver")
+
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+@dataclass(slots=True)
+class TemplateSpec:
+    field: str
+    source: str
+    location: Location
+    template: Template | None  # None when it did not compile (a problem says why)
+
+
+@dataclass(slots=True)
+class Manifest:
+    """One file of a load: a YAML manifest, or a standalone CSV file."""
+
+    display: str
+    key: tuple[str, ...] = DEFAULT_KEY
+    key_location: Location | None = None
+    timezone: tzinfo | None = None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    default_locations: dict[str, Location] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)
+    templates: dict[str, TemplateSpec] = field(default_factory=dict)
+    csv_display: str | None = None  # the CSV file the events (or the later ones) come from
+    csv_columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (col, header)
+    csv_vars: dict[str, int] = field(default_factory=dict)  # var name -> column index (0-based)
+
+
+@dataclass(slots=True)
+class Event:
+    """One event as written: typed field values and its own vars, before rendering."""
+
+    index: int
+    manifest: Manifest
+    line: int
+    values: dict[str, Any]
+    vars: dict[str, Any] | None = None
+    marks: dict[str, Mark] | None = None  # YAML events: where each value was written
+    from_csv: bool = False
+
+    @property
+    def location(self) -> Location:
+        return Location(self.file, self.line)
+
+    @property
+    def file(self) -> str:
+        if self.from_csv and self.manifest.csv_display is not None:
+            return self.manifest.csv_display
+        return self.manifest.display
+
+    def locate(self, field_name: str | None) -> Location:
+        """Where ``field_name`` was written for this event (the event itself if it was not)."""
+        if field_name is None:
+            return self.location
+        if self.marks is not None and field_name in self.marks:
+            line, column = self.marks[field_name]
+            return Location(self.file, line, column)
+        if self.from_csv and field_name in self.manifest.csv_columns:
+            return Location(self.file, self.line, self.manifest.csv_columns[field_name][0] + 1)
+        return self.location
+
+
+def suggest(word: str, choices: object) -> str:
+    """A "did you mean" suffix for a misspelt name, or nothing when none is close."""
+    names = [str(choice) for choice in choices]  # type: ignore[attr-defined]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if not close:
+        lowered = {name.lower(): name for name in names}
+        close = [lowered[word.lower()]] if word.lower() in lowered else []
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def describe(value: object) -> str:
+    if isinstance(value, YMap | dict):
+        return "a mapping"
+    if isinstance(value, YList | list):
+        return "a list"
+    return repr(str(value))
+
+
+def coerce(field_name: str, raw: object) -> tuple[Any, str | None]:
+    """The field's typed value from what was written, or None and a message saying why not.
+
+    Integer fields take decimal digits (a leading zero is refused: YAML 1.1 reads ``0235``
+    as octal, so it is ambiguous); text fields keep exactly the text written.
+    """
+    if raw is None:
+        return None, None
+    if isinstance(raw, YMap | YList):
+        return None, f"{field_name} must be a single value, not {describe(raw)}"
+    text = str(raw)
+    if field_name in event_fields().integers:
+        stripped = text.strip()
+        if not _INTEGER.fullmatch(stripped):
+            return None, f"{field_name} must be a whole number, not {text!r}"
+        digits = stripped.lstrip("+-")
+        if len(digits) > 1 and digits.startswith("0"):
+            return None, f"{field_name} {text!r} has a leading zero; write {int(stripped)}"
+        return int(stripped), None
+    return text, None
+
+
+def plain_value(raw: object) -> Any:
+    """A manifest-level scalar (``vars`` values) read as YAML 1.2's core schema reads it.
+
+    ``true``/``false``, decimal integers without leading zeros and decimal floats get their
+    type (templates compare them); everything else, ``0041…`` and ``yes`` included, stays
+    the text written.
+    """
+    if isinstance(raw, YMap):
+        return {k: plain_value(v) for k, v in raw.items()}
+    if isinstance(raw, YList):
+        return [plain_value(v) for v in raw]
+    if not isinstance(raw, Plain):
+        return raw
+    if raw in ("true", "True", "TRUE"):
+        return True
+    if raw in ("false", "False", "FALSE"):
+        return False
+    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)", raw):
+        return int(raw)
+    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)\.[0-9]+", raw):
+        return float(raw)
+    return str(raw)

@@ -1,0 +1,133 @@
+"""The front half of every command: read, render and validate a load, in one pass.
+
+It turns field-level issues into located problems. An issue caused by a default or a
+template is reported once at the default's or template's own line when every event that
+uses it has that issue, and at each affected event (naming its origin) otherwise.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from acdload.loading import Load, read_load
+from acdload.model import Event
+from acdload.problems import Location, Problem, Severity, sort_key, strict
+from acdload.render import FieldIssue, Rendered, render_event
+from acdload.validate import PayloadChecker
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOptions:
+    now: datetime
+    strict: bool = False
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Payloads aligned with ``load.events``, and every problem found on the way."""
+
+    load: Load
+    payloads: list[dict[str, Any]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(problem.is_error for problem in self.problems)
+
+    def key_of(self, index: int) -> dict[str, Any]:
+        event = self.load.events[index]
+        return {name: self.payloads[index].get(name) for name in event.manifest.key}
+
+
+def prepare(paths: list[str], options: CheckOptions) -> Prepared:
+    load = read_load(paths)
+    checker = PayloadChecker(options.now)
+    prepared = Prepared(load)
+    flagged: list[Rendered] = []
+    for event in load.events:
+        rendered = render_event(event)
+        checker.check(rendered)
+        prepared.payloads.append(rendered.payload)
+        if rendered.issues:
+            flagged.append(rendered)
+    problems = list(load.problems)
+    problems.extend(_locate(flagged, load.events))
+    problems.extend(_duplicate_keys(prepared))
+    if options.strict:
+        problems = strict(problems)
+    problems.sort(key=sort_key)
+    prepared.problems = problems
+    return prepared
+
+
+def _origin(event: Event, name: str | None) -> str:
+    if name is None or name in event.values:
+        return "event"
+    if name in event.manifest.templates:
+        return "template"
+    if name in event.manifest.defaults:
+        return "default"
+    return "event"
+
+
+def _origin_location(event: Event, kind: str, name: str) -> Location:
+    manifest = event.manifest
+    if kind == "template":
+        return manifest.templates[name].location
+    return manifest.default_locations[name]
+
+
+def _problem(location: Location, issue: FieldIssue, message: str) -> Problem:
+    severity = Severity.ERROR if issue.is_error else Severity.WARNING
+    return Problem(location, severity, issue.rule, message, issue.field)
+
+
+def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
+    problems: list[Problem] = []
+    shared: dict[tuple[int, str, str, str], list[tuple[Event, FieldIssue]]] = defaultdict(list)
+    for rendered in flagged:
+        event = rendered.event
+        for issue in rendered.issues:
+            kind = _origin(event, issue.field)
+            if kind == "event" or issue.field is None:
+                problems.append(_problem(event.locate(issue.field), issue, issue.message))
+            else:
+                shared[(id(event.manifest), kind, issue.field, issue.rule)].append((event, issue))
+    for (_, kind, name, _rule), hits in shared.items():
+        first_event, first_issue = hits[0]
+        origin = _origin_location(first_event, kind, name)
+        manifest = first_event.manifest
+        users = sum(1 for e in events if e.manifest is manifest and _origin(e, name) == kind)
+        if len(hits) == users:
+            suffix = "" if users == 1 else f" (for all {users} events that use it)"
+            problems.append(_problem(origin, first_issue, first_issue.message + suffix))
+        else:
+            label = "default" if kind == "default" else "template"
+            for event, issue in hits:
+                message = f"{issue.message} (from the {label} at {origin})"
+                problems.append(_problem(event.location, issue, message))
+    return problems
+
+
+def _duplicate_keys(prepared: Prepared) -> list[Problem]:
+    problems = []
+    seen: dict[tuple[Any, ...], Event] = {}
+    for event, payload in zip(prepared.load.events, prepared.payloads, strict=True):
+        key = tuple(payload.get(name) for name in event.manifest.key)
+        earlier = seen.setdefault(key, event)
+        if earlier is not event:
+            shown = ", ".join(f"{n}={payload.get(n)!r}" for n in event.manifest.key)
+            problems.append(
+                Problem(
+                    event.location,
+                    Severity.ERROR,
+                    "duplicate-key",
+                    f"duplicate event: same key ({shown}) as the event at {earlier.location}; "
+                    "the server would hold one of them only",
+                    None,
+                )
+            )
+    return problems

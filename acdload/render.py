@@ -1,0 +1,92 @@
+"""Render: from an event as written to the exact payload that would be POSTed.
+
+Precedence for each field: the event itself, then the manifest's template, then its
+defaults. Phone numbers of telephone events are normalised to E.164 digits before
+templates see them. Problems found here are returned with the field they concern, so the
+check stage can say whether they came from the event, a template or a default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import TemplateError
+
+from acdload.model import PHONE_FIELDS, PHONE_TYPES, Event, Manifest
+from acdload.rules import phones
+from acdload.sandbox import RenderLimitError, SandboxEnvironment, TemplateVars, render_capped
+from acdload.schema import event_fields
+
+RENDER_SECONDS = 1.0
+
+
+@cache
+def template_environment() -> SandboxEnvironment:
+    return SandboxEnvironment()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldIssue:
+    """A problem with one field of one event, before its location is known."""
+
+    field: str | None
+    rule: str
+    message: str
+    is_error: bool = True
+
+
+@dataclass(slots=True)
+class Rendered:
+    event: Event
+    payload: dict[str, Any]
+    issues: list[FieldIssue]
+
+
+def _template_vars(manifest: Manifest, event: Event) -> TemplateVars:
+    if event.vars:
+        return TemplateVars({**manifest.vars, **event.vars})
+    return TemplateVars(manifest.vars)
+
+
+def render_event(event: Event) -> Rendered:
+    manifest = event.manifest
+    fields = event_fields()
+    values = {**manifest.defaults, **event.values} if manifest.defaults else dict(event.values)
+    issues: list[FieldIssue] = []
+    telephone = values.get("AcdEventTypesID") in PHONE_TYPES
+    if telephone:
+        _normalise_phones(values, PHONE_FIELDS, issues)
+    if manifest.templates:
+        context: dict[str, Any] = dict.fromkeys(fields.order)
+        context.update(values)
+        context["vars"] = _template_vars(manifest, event)
+        context["index"] = event.index
+        rendered_phones = []
+        for name, spec in manifest.templates.items():
+            if name in event.values or spec.template is None:
+                continue
+            limit = fields.max_length.get(name, 255)
+            try:
+                text = render_capped(spec.template, context, limit, RENDER_SECONDS)
+            except (TemplateError, RenderLimitError, ValueError, ArithmeticError, TypeError) as exc:
+                issues.append(FieldIssue(name, "template-render", f"template for {name}: {exc}"))
+                values.pop(name, None)
+                continue
+            values[name] = text if text != "" else None
+            if name in PHONE_FIELDS:
+                rendered_phones.append(name)
+        if telephone and rendered_phones:
+            _normalise_phones(values, rendered_phones, issues)
+    payload = {name: values[name] for name in fields.order if values.get(name) is not None}
+    return Rendered(event, payload, issues)
+
+
+def _normalise_phones(values: dict[str, Any], names: Any, issues: list[FieldIssue]) -> None:
+    for name in names:
+        written = values.get(name)
+        if isinstance(written, str):
+            values[name], issue = phones.normalise(written)
+            if issue is not None:
+                issues.append(FieldIssue(name, issue.rule, issue.message))

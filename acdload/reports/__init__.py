@@ -1,0 +1,1 @@
+"""Reporters: each output format is a class in a registry, chosen by ``--format``."""

@@ -1,0 +1,1 @@
+"""Checks a JSON Schema cannot express: real phone numbers, real dates, duplicate keys."""

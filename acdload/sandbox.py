@@ -1,0 +1,225 @@
+"""A Jinja environment that manifests cannot use to run code, hang, or exhaust memory.
+
+Jinja's immutable sandbox stops attribute tricks (``''.__class__.__mro__``) but limits
+neither time nor size: ``'a' * 10**9`` or two nested ``range(100000)`` loops pass it.
+So this module adds: size guards on the operators and calls that can build huge values,
+an output cap per field, and a wall-clock budget per render enforced by a watchdog thread
+that raises into the rendering thread (it works in any thread, unlike a signal).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import re
+import threading
+import time as clock
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import wraps
+from typing import Any
+
+from jinja2 import StrictUndefined, Template
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+SIZE_CAP = 100_000
+"""No integer this large may reach an operator or call that builds a value from it."""
+
+_HUGE_WIDTH = re.compile(r"%[-+ #0]*[0-9]{6,}|\{[^{}]*:[^{}]*[0-9]{6,}")
+
+
+class RenderLimitError(Exception):
+    """A template went past the time budget or a size guard."""
+
+
+class TemplateVars(dict[str, Any]):
+    """``vars`` as templates see it; named so a missing entry reads ``vars.NAME``."""
+
+
+class _Undefined(StrictUndefined):
+    """Undefined names are errors, with the name as the manifest author wrote it."""
+
+    @property
+    def _undefined_message(self) -> str:
+        if isinstance(self._undefined_obj, TemplateVars):
+            return f"vars.{self._undefined_name} is undefined (define it under vars)"
+        return super()._undefined_message
+
+
+def _too_big(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > SIZE_CAP
+
+
+def _check_format(text: object) -> None:
+    if isinstance(text, str) and _HUGE_WIDTH.search(text):
+        raise RenderLimitError("a format width over 100000 characters is not allowed")
+
+
+def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def guard(*args: Any, **kwargs: Any) -> Any:
+        if any(map(_too_big, args)) or any(map(_too_big, kwargs.values())):
+            raise RenderLimitError(f"an argument over {SIZE_CAP} is not allowed here")
+        return func(*args, **kwargs)
+
+    return guard
+
+
+def _parse_day(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    text = str(value).replace("-", "")
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        raise ValueError(f"date filter: {value!r} is not a yyyy-mm-dd or yyyymmdd date") from None
+
+
+def format_date(value: object, fmt: str = "%Y-%m-%d") -> str:
+    """``{{ dtAppointmentDate|date('%d.%m.%Y') }}``: a date written either way, reformatted."""
+    _check_format(fmt)
+    return _parse_day(value).strftime(fmt)
+
+
+def format_time(value: object, fmt: str = "%H:%M") -> str:
+    """``{{ dtAppointmentTime|time('%H.%M') }}``: a time written hh:mm or hhmm, reformatted."""
+    _check_format(fmt)
+    text = str(value).replace(":", "")
+    try:
+        moment = datetime(2000, 1, 1, int(text[:2]), int(text[2:4]))
+    except ValueError:
+        raise ValueError(f"time filter: {value!r} is not an hh:mm or hhmm time") from None
+    return moment.strftime(fmt)
+
+
+class SandboxEnvironment(ImmutableSandboxedEnvironment):
+    intercepted_binops = frozenset({"*", "**", "%", "//"})
+
+    def __init__(self) -> None:
+        super().__init__(
+            undefined=_Undefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+            finalize=lambda value: "" if value is None else value,
+        )
+        for nondeterministic in ("lipsum", "cycler", "joiner"):
+            self.globals.pop(nondeterministic, None)
+        self.filters.pop("random", None)
+        self.filters["date"] = format_date
+        self.filters["time"] = format_time
+        self.filters = {name: _guarded(f) for name, f in self.filters.items()}
+        self.filters["format"] = _guarded_format(self.filters["format"])
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            _check_format(left)
+        elif operator == "**" and _power_too_big(left, right):
+            raise RenderLimitError(f"a power with over {SIZE_CAP} bits is not allowed")
+        elif operator == "*" and isinstance(left, int | float) and isinstance(right, int | float):
+            pass  # plain arithmetic between numbers is bounded
+        elif operator == "*" and (
+            _too_big(left) or _too_big(right) or _repeat_too_big(left, right)
+        ):
+            raise RenderLimitError(f"repeating a value to over {SIZE_CAP} items is not allowed")
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(map(_too_big, args)) or any(map(_too_big, kwargs.values())):
+            raise RenderLimitError(f"an argument over {SIZE_CAP} is not allowed here")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_format(value.__self__)
+        return wrapped
+
+
+def _power_too_big(base: Any, exponent: Any) -> bool:
+    if not isinstance(base, int) or not isinstance(exponent, int):
+        return _too_big(exponent)
+    return exponent > 0 and max(base.bit_length(), 1) * exponent > SIZE_CAP
+
+
+def _repeat_too_big(left: Any, right: Any) -> bool:
+    seq, times = (left, right) if isinstance(right, int) else (right, left)
+    return isinstance(times, int) and hasattr(seq, "__len__") and len(seq) * times > SIZE_CAP
+
+
+def _guarded_format(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def guard(value: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_format(value)
+        return func(value, *args, **kwargs)
+
+    return guard
+
+
+class _Watchdog:
+    """Raises RenderLimitError in a thread whose render outlives its budget."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: dict[int, tuple[int, float]] = {}  # thread id -> (generation, deadline)
+        self._fired: set[tuple[int, int]] = set()
+        self._generation = 0
+        self._thread: threading.Thread | None = None
+
+    @contextmanager
+    def budget(self, seconds: float) -> Iterator[None]:
+        tid = threading.get_ident()
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self._running[tid] = (generation, clock.monotonic() + seconds)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._watch, daemon=True)
+                self._thread.start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running.pop(tid, None)
+                if (tid, generation) in self._fired:
+                    self._fired.discard((tid, generation))
+                    _raise_in(tid, None)  # cancel an exception that has not landed yet
+
+    def _watch(self) -> None:
+        while True:
+            clock.sleep(0.05)
+            with self._lock:
+                now = clock.monotonic()
+                for tid, (generation, deadline) in self._running.items():
+                    if now > deadline and (tid, generation) not in self._fired:
+                        self._fired.add((tid, generation))
+                        _raise_in(tid, RenderLimitError)
+
+
+def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
+    )
+
+
+_WATCHDOG = _Watchdog()
+
+
+def render_capped(
+    template: Template, context: dict[str, Any], max_chars: int, seconds: float = 1.0
+) -> str:
+    """Render within ``seconds`` of wall time and at most ``max_chars`` characters."""
+    parts: list[str] = []
+    size = 0
+    try:
+        with _WATCHDOG.budget(seconds):
+            for chunk in template.generate(context):
+                size += len(chunk)
+                if size > max_chars:
+                    raise RenderLimitError(f"the output is longer than {max_chars} characters")
+                parts.append(chunk)
+    except RenderLimitError as exc:
+        if str(exc):
+            raise
+        raise RenderLimitError(f"rendering took longer than {seconds:g} s") from None
+    return "".join(parts)

@@ -1,0 +1,49 @@
+"""Validate: check each rendered payload against the event schema and the rules beyond it.
+
+The schema (``schemas/acd-event.schema.json``) says what a payload may look like; the rules
+here ask libphonenumber whether a number can exist and the calendar whether an appointment
+can happen. A field that already has a problem is not reported again by a later check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from acdload.model import PHONE_FIELDS, PHONE_TYPES
+from acdload.render import FieldIssue, Rendered
+from acdload.rules import appointments, phones
+from acdload.schema import EventChecker
+
+
+class PayloadChecker:
+    def __init__(self, now: datetime) -> None:
+        self._schema = EventChecker()
+        self._now = now
+
+    def check(self, rendered: Rendered) -> None:
+        payload = rendered.payload
+        issues = rendered.issues
+        flagged = {issue.field for issue in issues}
+        for failure in self._schema.check(payload):
+            if failure.field not in flagged or failure.field is None:
+                issues.append(FieldIssue(failure.field, failure.rule, failure.message))
+                flagged.add(failure.field)
+        if payload.get("AcdEventTypesID") in PHONE_TYPES:
+            for name in PHONE_FIELDS:
+                digits = payload.get(name)
+                if digits is not None and name not in flagged:
+                    found = phones.check(name, digits)
+                    if found is not None:
+                        is_error = found.rule != "phone-unassigned"
+                        issues.append(FieldIssue(name, found.rule, found.message, is_error))
+        written_date = payload.get("dtAppointmentDate")
+        if written_date is not None and not flagged & {"dtAppointmentDate", "dtAppointmentTime"}:
+            tz = rendered.event.manifest.timezone or appointments.local_zone()
+            now = self._now if self._now.tzinfo is not None else self._now.replace(tzinfo=tz)
+            found_date = appointments.check(written_date, payload.get("dtAppointmentTime"), tz, now)
+            if found_date is not None:
+                issues.append(
+                    FieldIssue(
+                        found_date.field, found_date.rule, found_date.message, found_date.is_error
+                    )
+                )
