@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from acdload.model import Event, Manifest, coerce, suggest
+from acdload.model import Event, Manifest, closest, coerce, suggest
 from acdload.problems import Location, Problem, error
 from acdload.schema import event_fields
 from acdload.sources.csv_source import read_csv
@@ -26,6 +26,9 @@ def read_standalone_csv(display: str, path: Path) -> tuple[Manifest, list[Event]
         if header in known:
             manifest.csv_columns[header] = (column, header)
         else:
+            meant = closest(header, known)
+            if meant is not None and meant not in table.header:
+                manifest.unread.add(meant)
             problems.append(
                 error(
                     Location(display, table.header_line, column + 1),
@@ -48,6 +51,7 @@ def csv_events(
     events: list[Event] = []
     for line, cells in rows:
         values: dict[str, Any] = {}
+        unread = []
         for name, col, header in columns:
             cell = cells[col]
             if cell == "":
@@ -59,8 +63,12 @@ def csv_events(
                         Location(display, line, col + 1), "type", f"column {header!r}: {why}", name
                     )
                 )
+                unread.append(name)
             elif value is not None:
                 values[name] = value
         event_vars = {name: cells[col] for name, col in var_columns} if var_columns else None
-        events.append(Event(0, manifest, line, values, event_vars, None, from_csv=True))
+        event = Event(0, manifest, line, values, event_vars, None, from_csv=True)
+        if unread:
+            event.unread = frozenset(unread)
+        events.append(event)
     return events, problems

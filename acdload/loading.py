@@ -58,7 +58,11 @@ def read_load(paths: list[str]) -> Load:
     sources_used: set[Path] = set()
     read: dict[Path, list[Event]] = {}
     for display, path in yaml_files:
-        data, problems = load_yaml(path, display)
+        try:
+            data, problems = load_yaml(path, display)
+        except OSError as exc:
+            load.problems.append(_unreadable(display, exc))
+            continue
         load.problems.extend(problems)
         if data is None and problems:
             continue
@@ -71,7 +75,11 @@ def read_load(paths: list[str]) -> Load:
     for display, path in csv_files:
         if path.resolve() in sources_used:
             continue  # already loaded as some manifest's source
-        manifest, events, problems = read_standalone_csv(display, path)
+        try:
+            manifest, events, problems = read_standalone_csv(display, path)
+        except OSError as exc:
+            load.problems.append(_unreadable(display, exc))
+            continue
         load.problems.extend(problems)
         load.manifests.append(manifest)
         read[path] = events
@@ -81,6 +89,10 @@ def read_load(paths: list[str]) -> Load:
             load.events.append(event)
     load.problems.extend(_check_same_key(load.manifests))
     return load
+
+
+def _unreadable(display: str, exc: OSError) -> Problem:
+    return error(Location(display, 1), "io", f"cannot read {display}: {exc.strerror}")
 
 
 def _check_same_key(manifests: list[Manifest]) -> list[Problem]:

@@ -63,6 +63,8 @@ class Manifest:
     csv_display: str | None = None  # the CSV file the events (or the later ones) come from
     csv_columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (col, header)
     csv_vars: dict[str, int] = field(default_factory=dict)  # var name -> column index (0-based)
+    unread: set[str] = field(default_factory=set)
+    """Fields a default or CSV column meant to give but could not (a problem says why)."""
 
 
 @dataclass(slots=True)
@@ -76,6 +78,8 @@ class Event:
     vars: dict[str, Any] | None = None
     marks: dict[str, Mark] | None = None  # YAML events: where each value was written
     from_csv: bool = False
+    unread: frozenset[str] = frozenset()
+    """Fields written for this event whose value could not be read (a problem says why)."""
 
     @property
     def location(self) -> Location:
@@ -98,15 +102,34 @@ class Event:
             return Location(self.file, self.line, self.manifest.csv_columns[field_name][0] + 1)
         return self.location
 
+    def not_read(self) -> frozenset[str]:
+        """Fields this event meant to set but could not: later checks stay quiet about them."""
+        if not self.manifest.unread:
+            return self.unread
+        return self.unread | {n for n in self.manifest.unread if n not in self.values}
 
-def suggest(word: str, choices: object) -> str:
-    """A "did you mean" suffix for a misspelt name, or nothing when none is close."""
+    def csv_header(self, field_name: str | None) -> str | None:
+        """The CSV column ``field_name`` was read from, for an event from a CSV row."""
+        if not self.from_csv or field_name is None:
+            return None
+        found = self.manifest.csv_columns.get(field_name)
+        return found[1] if found is not None else None
+
+
+def closest(word: str, choices: object) -> str | None:
+    """The name among ``choices`` that ``word`` is most likely a misspelling of, if any."""
     names = [str(choice) for choice in choices]  # type: ignore[attr-defined]
     close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
     if not close:
         lowered = {name.lower(): name for name in names}
         close = [lowered[word.lower()]] if word.lower() in lowered else []
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return close[0] if close else None
+
+
+def suggest(word: str, choices: object) -> str:
+    """A "did you mean" suffix for a misspelt name, or nothing when none is close."""
+    found = closest(word, choices)
+    return f"; did you mean {found!r}?" if found else ""
 
 
 def describe(value: object) -> str:
@@ -131,7 +154,7 @@ def coerce(field_name: str, raw: object) -> tuple[Any, str | None]:
     if field_name in event_fields().integers:
         stripped = text.strip()
         if not _INTEGER.fullmatch(stripped):
-            return None, f"{field_name} must be a whole number, not {text!r}"
+            return None, f"{field_name} must be a whole number written in digits, not {text!r}"
         digits = stripped.lstrip("+-")
         if len(digits) > 1 and digits.startswith("0"):
             return None, f"{field_name} {text!r} has a leading zero; write {int(stripped)}"

@@ -15,8 +15,8 @@ from typing import Any
 from acdload.loading import Load, read_load
 from acdload.model import Event
 from acdload.problems import Location, Problem, Severity, sort_key, strict
-from acdload.render import FieldIssue, Rendered, render_event
-from acdload.validate import PayloadChecker
+from acdload.render import FieldIssue, Rendered
+from acdload.workers import render_and_check
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +44,9 @@ class Prepared:
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     load = read_load(paths)
-    checker = PayloadChecker(options.now)
-    prepared = Prepared(load)
-    flagged: list[Rendered] = []
-    for event in load.events:
-        rendered = render_event(event)
-        checker.check(rendered)
-        prepared.payloads.append(rendered.payload)
-        if rendered.issues:
-            flagged.append(rendered)
+    payloads, issues = render_and_check(load.events, options.now)
+    prepared = Prepared(load, payloads)
+    flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
     problems = list(load.problems)
     problems.extend(_locate(flagged, load.events))
     problems.extend(_duplicate_keys(prepared))
@@ -93,7 +87,9 @@ def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
         for issue in rendered.issues:
             kind = _origin(event, issue.field)
             if kind == "event" or issue.field is None:
-                problems.append(_problem(event.locate(issue.field), issue, issue.message))
+                header = event.csv_header(issue.field)
+                message = issue.message if header is None else f"column {header!r}: {issue.message}"
+                problems.append(_problem(event.locate(issue.field), issue, message))
             else:
                 shared[(id(event.manifest), kind, issue.field, issue.rule)].append((event, issue))
     for (_, kind, name, _rule), hits in shared.items():
@@ -116,6 +112,9 @@ def _duplicate_keys(prepared: Prepared) -> list[Problem]:
     problems = []
     seen: dict[tuple[Any, ...], Event] = {}
     for event, payload in zip(prepared.load.events, prepared.payloads, strict=True):
+        unread = event.not_read()
+        if unread and not unread.isdisjoint(event.manifest.key):
+            continue  # part of its key could not be read: it cannot be compared
         key = tuple(payload.get(name) for name in event.manifest.key)
         earlier = seen.setdefault(key, event)
         if earlier is not event:

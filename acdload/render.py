@@ -16,7 +16,16 @@ from jinja2 import TemplateError
 
 from acdload.model import PHONE_FIELDS, PHONE_TYPES, Event, Manifest
 from acdload.rules import phones
-from acdload.sandbox import RenderLimitError, SandboxEnvironment, TemplateVars, render_capped
+from acdload.sandbox import (
+    OutputTooLong,
+    RenderLimitError,
+    RenderTimeout,
+    SandboxEnvironment,
+    TemplateVars,
+    render_capped,
+    time_budget,
+    with_globals,
+)
 from acdload.schema import event_fields
 
 RENDER_SECONDS = 1.0
@@ -59,28 +68,56 @@ def render_event(event: Event) -> Rendered:
     if telephone:
         _normalise_phones(values, PHONE_FIELDS, issues)
     if manifest.templates:
-        context: dict[str, Any] = dict.fromkeys(fields.order)
-        context.update(values)
-        context["vars"] = _template_vars(manifest, event)
-        context["index"] = event.index
-        rendered_phones = []
-        for name, spec in manifest.templates.items():
-            if name in event.values or spec.template is None:
-                continue
-            limit = fields.max_length.get(name, 255)
-            try:
-                text = render_capped(spec.template, context, limit, RENDER_SECONDS)
-            except (TemplateError, RenderLimitError, ValueError, ArithmeticError, TypeError) as exc:
-                issues.append(FieldIssue(name, "template-render", f"template for {name}: {exc}"))
-                values.pop(name, None)
-                continue
-            values[name] = text if text != "" else None
-            if name in PHONE_FIELDS:
-                rendered_phones.append(name)
-        if telephone and rendered_phones:
-            _normalise_phones(values, rendered_phones, issues)
+        _render_templates(event, values, issues, telephone)
     payload = {name: values[name] for name in fields.order if values.get(name) is not None}
     return Rendered(event, payload, issues)
+
+
+def _render_templates(
+    event: Event, values: dict[str, Any], issues: list[FieldIssue], telephone: bool
+) -> None:
+    """Fill the fields the event does not set from the manifest's templates.
+
+    One time budget covers all of an event's templates: arming it per template would
+    cost more than a typical render.
+    """
+    fields = event_fields()
+    variables: dict[str, Any] = dict.fromkeys(fields.order)
+    variables.update(values)
+    variables["vars"] = _template_vars(event.manifest, event)
+    variables["index"] = event.index
+    context = with_globals(template_environment(), variables)
+    pending = [
+        spec
+        for name, spec in event.manifest.templates.items()
+        if name not in event.values and spec.template is not None
+    ]
+    try:
+        with time_budget(RENDER_SECONDS):
+            for spec in pending:
+                name = spec.field
+                try:
+                    text = render_capped(spec.template, context, fields.max_length.get(name, 255))  # type: ignore[arg-type]
+                except (
+                    TemplateError,
+                    RenderLimitError,
+                    ValueError,
+                    ArithmeticError,
+                    TypeError,
+                ) as exc:
+                    # Output over the limit breaks the same rule as a written value would.
+                    rule = "max-length" if isinstance(exc, OutputTooLong) else "template-render"
+                    issues.append(FieldIssue(name, rule, f"template for {name}: {exc}"))
+                    values.pop(name, None)
+                    continue
+                values[name] = text if text != "" else None
+                if telephone and name in PHONE_FIELDS:
+                    _normalise_phones(values, (name,), issues)
+                context[name] = values[name]  # later templates see it (they come in use order)
+    except RenderTimeout as exc:
+        name = spec.field
+        issues.append(FieldIssue(name, "template-limit", f"template for {name}: {exc}"))
+        values.pop(name, None)
 
 
 def _normalise_phones(values: dict[str, Any], names: Any, issues: list[FieldIssue]) -> None:

@@ -10,17 +10,18 @@ that raises into the rendering thread (it works in any thread, unlike a signal).
 from __future__ import annotations
 
 import ctypes
+import os
 import re
 import threading
 import time as clock
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from jinja2 import StrictUndefined, Template
-from jinja2.runtime import Context
+from jinja2.runtime import Context, new_context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 SIZE_CAP = 100_000
@@ -31,6 +32,14 @@ _HUGE_WIDTH = re.compile(r"%[-+ #0]*[0-9]{6,}|\{[^{}]*:[^{}]*[0-9]{6,}")
 
 class RenderLimitError(Exception):
     """A template went past the time budget or a size guard."""
+
+
+class OutputTooLong(RenderLimitError):
+    """A template's output went past its field's length limit."""
+
+
+class RenderTimeout(Exception):
+    """A render outlived its time budget (raised into the rendering thread)."""
 
 
 class TemplateVars(dict[str, Any]):
@@ -76,12 +85,14 @@ def _parse_day(value: object) -> date:
         raise ValueError(f"date filter: {value!r} is not a yyyy-mm-dd or yyyymmdd date") from None
 
 
+@lru_cache(maxsize=4096)
 def format_date(value: object, fmt: str = "%Y-%m-%d") -> str:
     """``{{ dtAppointmentDate|date('%d.%m.%Y') }}``: a date written either way, reformatted."""
     _check_format(fmt)
     return _parse_day(value).strftime(fmt)
 
 
+@lru_cache(maxsize=4096)
 def format_time(value: object, fmt: str = "%H:%M") -> str:
     """``{{ dtAppointmentTime|time('%H.%M') }}``: a time written hh:mm or hhmm, reformatted."""
     _check_format(fmt)
@@ -91,6 +102,10 @@ def format_time(value: object, fmt: str = "%H:%M") -> str:
     except ValueError:
         raise ValueError(f"time filter: {value!r} is not an hh:mm or hhmm time") from None
     return moment.strftime(fmt)
+
+
+_SIZED_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice", "format")
+"""Built-in filters whose integer arguments size what they build."""
 
 
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
@@ -106,10 +121,11 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
         for nondeterministic in ("lipsum", "cycler", "joiner"):
             self.globals.pop(nondeterministic, None)
         self.filters.pop("random", None)
+        for name in _SIZED_FILTERS:
+            self.filters[name] = _guarded(self.filters[name])
+        self.filters["format"] = _guarded_format(self.filters["format"])
         self.filters["date"] = format_date
         self.filters["time"] = format_time
-        self.filters = {name: _guarded(f) for name, f in self.filters.items()}
-        self.filters["format"] = _guarded_format(self.filters["format"])
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
         if operator == "%":
@@ -157,7 +173,7 @@ def _guarded_format(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class _Watchdog:
-    """Raises RenderLimitError in a thread whose render outlives its budget."""
+    """Raises RenderTimeout in a thread whose render outlives its budget."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -193,7 +209,7 @@ class _Watchdog:
                 for tid, (generation, deadline) in self._running.items():
                     if now > deadline and (tid, generation) not in self._fired:
                         self._fired.add((tid, generation))
-                        _raise_in(tid, RenderLimitError)
+                        _raise_in(tid, RenderTimeout)
 
 
 def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
@@ -205,21 +221,47 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
 _WATCHDOG = _Watchdog()
 
 
-def render_capped(
-    template: Template, context: dict[str, Any], max_chars: int, seconds: float = 1.0
-) -> str:
-    """Render within ``seconds`` of wall time and at most ``max_chars`` characters."""
+def _fresh_watchdog() -> None:
+    """A forked child must not inherit the lock (perhaps held) or the parent's renders."""
+    global _WATCHDOG
+    _WATCHDOG = _Watchdog()
+
+
+os.register_at_fork(after_in_child=_fresh_watchdog)
+
+
+def render_capped(template: Template, context: dict[str, Any], max_chars: int) -> str:
+    """Render at most ``max_chars`` characters; call it inside ``time_budget``.
+
+    ``context`` must already hold the environment's globals (``with_globals``): templates
+    only read it (their own assignments go to the render's private scope), so one dict
+    serves all templates of an event. The render function is driven directly (not through
+    ``generate``, whose error handling only rewrites tracebacks) so the output can be cut
+    off as soon as it is too long.
+    """
     parts: list[str] = []
     size = 0
+    scope = new_context(template.environment, template.name, template.blocks, context, shared=True)
+    for chunk in template.root_render_func(scope):
+        size += len(chunk)
+        if size > max_chars:
+            raise OutputTooLong(f"the output is longer than {max_chars} characters")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> dict[str, Any]:
+    """A render context: the environment's globals (``range``, ``dict``…) under ``variables``."""
+    context = dict(environment.globals)
+    context.update(variables)
+    return context
+
+
+@contextmanager
+def time_budget(seconds: float) -> Iterator[None]:
+    """Let the renders inside run for ``seconds`` of wall time at most."""
     try:
         with _WATCHDOG.budget(seconds):
-            for chunk in template.generate(context):
-                size += len(chunk)
-                if size > max_chars:
-                    raise RenderLimitError(f"the output is longer than {max_chars} characters")
-                parts.append(chunk)
-    except RenderLimitError as exc:
-        if str(exc):
-            raise
-        raise RenderLimitError(f"rendering took longer than {seconds:g} s") from None
-    return "".join(parts)
+            yield
+    except RenderTimeout:
+        raise RenderTimeout(f"rendering took longer than {seconds:g} s") from None

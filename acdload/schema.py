@@ -69,6 +69,7 @@ class SchemaFailure:
     field: str | None
     rule: str
     message: str
+    across_fields: bool = False  # a rule about how fields combine, not about one value
 
 
 _KEYWORD_RULES = {
@@ -117,24 +118,29 @@ class EventChecker:
             rule = _KEYWORD_RULES.get(keyword, keyword)
         else:
             rule = annotation["rule"]
-        return SchemaFailure(field, rule, _message(keyword, field, err, annotation))
+        across = not err.instance_path and keyword != "required"
+        return SchemaFailure(field, rule, _message(keyword, field, err, annotation), across)
 
 
 def _message(keyword: str, field: str | None, err: Any, annotation: dict[str, Any]) -> str:
     hint = annotation.get("hint")
-    value = err.instance
+    value = err.instance if err.instance_path else None  # else the whole payload
     if keyword == "required":
         return f"{field} is required"
     if keyword == "additionalProperties":
         return f"unknown field {err.kind.unexpected[0]!r}"
     if keyword == "type":
         wanted = "a whole number" if "integer" in str(err.kind.types) else "text"
-        return f"{field} must be {wanted}, not {json.dumps(value)}"
+        return f"{field} must be {wanted}, not {json.dumps(value, ensure_ascii=False)}"
     if keyword == "maxLength":
-        return f"{field} is {len(value)} characters long; the limit is {err.kind.limit}"
+        return f"{field} is {len(err.instance)} characters long; the limit is {err.kind.limit}"
     if keyword == "minLength":
         return f"{field} is empty; leave it out or give a value"
     if hint:
-        shown = "" if field is None or value is None else f"{field} {json.dumps(value)}: "
+        shown = (
+            ""
+            if field is None or value is None
+            else f"{field} {json.dumps(value, ensure_ascii=False)}: "
+        )
         return f"{shown}{hint}" if keyword != "oneOf" else hint
     return str(err.message)

@@ -24,7 +24,11 @@ class PayloadChecker:
         payload = rendered.payload
         issues = rendered.issues
         flagged = {issue.field for issue in issues}
+        # A value that could not be read is reported already; its absence must not be.
+        unread = rendered.event.not_read()
         for failure in self._schema.check(payload):
+            if unread and (failure.field in unread or failure.across_fields):
+                continue
             if failure.field not in flagged or failure.field is None:
                 issues.append(FieldIssue(failure.field, failure.rule, failure.message))
                 flagged.add(failure.field)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import Environment, TemplateSyntaxError, meta
 
 from acdload.csv_manifest import csv_events
 from acdload.model import (
@@ -18,6 +18,7 @@ from acdload.model import (
     Event,
     Manifest,
     TemplateSpec,
+    closest,
     coerce,
     describe,
     plain_value,
@@ -66,14 +67,21 @@ class _Reader:
 
     def unknown_keys(
         self, node: YMap, allowed: tuple[str, ...] | frozenset[str], where: str
-    ) -> None:
+    ) -> list[str]:
+        """Report keys not in ``allowed``; return the allowed keys they were probably meant as."""
+        meant = []
         for key in node:
             if key not in allowed:
+                close = closest(key, allowed)
                 self.fail(
                     node.key_marks.get(key),
                     "unknown-key",
-                    f"unknown key {key!r} in {where}{suggest(key, allowed)}",
+                    f"unknown key {key!r} in {where}"
+                    + (f"; did you mean {close!r}?" if close else ""),
                 )
+                if close is not None and close not in node:
+                    meant.append(close)
+        return meant
 
 
 def read_manifest(
@@ -124,13 +132,14 @@ def _read_settings(reader: _Reader, data: YMap, manifest: Manifest) -> None:
     fields = event_fields()
     defaults = reader.mapping(data, "defaults", "defaults")
     if defaults is not None:
-        reader.unknown_keys(defaults, fields.order, "defaults")
+        manifest.unread.update(reader.unknown_keys(defaults, fields.order, "defaults"))
         for name, raw in defaults.items():
             if name not in fields.order:
                 continue
             value, why = coerce(name, raw)
             if why is not None:
                 reader.fail(defaults.value_marks.get(name), "type", why, name)
+                manifest.unread.add(name)
             elif value is not None:
                 manifest.defaults[name] = value
                 manifest.default_locations[name] = reader.at(defaults.value_marks.get(name))
@@ -149,8 +158,11 @@ def _read_settings(reader: _Reader, data: YMap, manifest: Manifest) -> None:
             reader.fail(
                 data.value_marks.get("timezone"),
                 "timezone",
-                f"unknown time zone {name!r}{suggest(name, available_timezones())}; "
-                "use an IANA name such as Europe/Berlin",
+                f"unknown time zone {name!r}"
+                + (
+                    suggest(name, available_timezones())
+                    or "; use an IANA name such as Europe/Berlin"
+                ),
             )
         else:
             manifest.timezone = found
@@ -159,6 +171,7 @@ def _read_settings(reader: _Reader, data: YMap, manifest: Manifest) -> None:
 def _read_templates(reader: _Reader, templates: YMap, manifest: Manifest) -> None:
     texts = event_fields().texts
     environment = template_environment()
+    uses: dict[str, set[str]] = {}
     for name, raw in templates.items():
         mark = templates.value_marks.get(name)
         if name not in texts:
@@ -179,30 +192,71 @@ def _read_templates(reader: _Reader, templates: YMap, manifest: Manifest) -> Non
         location = reader.at(mark)
         try:
             compiled = environment.from_string(str(raw))
+            uses[name] = meta.find_undeclared_variables(environment.parse(str(raw)))
         except TemplateSyntaxError as exc:
-            line = _template_line(reader.path, mark, exc.lineno)
+            line, column = _template_error_mark(reader.path, mark, exc, environment)
             reader.problems.append(
                 error(
-                    Location(reader.display, line),
+                    Location(reader.display, line, column),
                     "template-syntax",
                     f"template for {name}: {exc.message}",
                     name,
                 )
             )
             compiled = None
+            manifest.unread.add(name)  # events without their own value are not told again
         manifest.templates[name] = TemplateSpec(name, str(raw), location, compiled)
+    manifest.templates = _in_use_order(manifest.templates, uses)
 
 
-def _template_line(path: Path, mark: tuple[int, int] | None, lineno: int) -> int:
-    """The file line of line ``lineno`` of a template (a block scalar starts a line later)."""
+def _in_use_order(
+    templates: dict[str, TemplateSpec], uses: dict[str, set[str]]
+) -> dict[str, TemplateSpec]:
+    """Templates ordered so that one using another templated field renders after it."""
+    ordered: dict[str, TemplateSpec] = {}
+
+    def place(name: str, using: frozenset[str]) -> None:
+        if name in ordered or name in using:
+            return  # placed already, or a cycle: it sees the other's value before its template
+        for used in sorted(uses.get(name, set()) & templates.keys()):
+            place(used, using | {name})
+        ordered[name] = templates[name]
+
+    for name in templates:
+        place(name, frozenset())
+    return ordered
+
+
+def _template_error_mark(
+    path: Path, mark: tuple[int, int] | None, exc: TemplateSyntaxError, environment: Environment
+) -> tuple[int, int | None]:
+    """Where in the file a template's syntax error is.
+
+    A block scalar (``|`` or ``>``) is parsed again from its lines as written, so the
+    error's line is a file line even where ``>`` folded lines together. A quoted or plain
+    template's line numbers say nothing about the file (YAML folds its line breaks and
+    ``\\n`` escapes add some): its error is placed where the value starts.
+    """
     if mark is None:
-        return lineno
+        return exc.lineno, None
     try:
         lines = path.read_text(encoding="utf-8-sig").splitlines()
-        indicator = lines[mark[0] - 1][mark[1] - 1 : mark[1]]
+        first = lines[mark[0] - 1]
     except (OSError, UnicodeDecodeError, IndexError):
-        indicator = ""
-    return mark[0] + lineno - (0 if indicator in ("|", ">") else 1)
+        return mark
+    if first[mark[1] - 1 : mark[1]] not in ("|", ">"):
+        return mark
+    key_indent = len(first) - len(first.lstrip())
+    block = []
+    for line in lines[mark[0] :]:
+        if line.strip() and len(line) - len(line.lstrip()) <= key_indent:
+            break
+        block.append(line)
+    try:
+        environment.parse("\n".join(block))
+    except TemplateSyntaxError as again:
+        return mark[0] + again.lineno, None
+    return mark[0] + exc.lineno, None
 
 
 def _read_key(reader: _Reader, data: YMap, manifest: Manifest) -> None:
@@ -259,7 +313,7 @@ def _read_events(reader: _Reader, data: YMap, manifest: Manifest) -> list[Event]
                 mark, "structure", f"each event must be a mapping of fields, not {describe(item)}"
             )
             continue
-        reader.unknown_keys(item, allowed, "an event")
+        unread = reader.unknown_keys(item, allowed, "an event")
         values: dict[str, Any] = {}
         for name, value_raw in item.items():
             if name in EVENT_EXTRA_KEYS or name not in allowed:
@@ -267,19 +321,21 @@ def _read_events(reader: _Reader, data: YMap, manifest: Manifest) -> list[Event]
             value, why = coerce(name, value_raw)
             if why is not None:
                 reader.fail(item.value_marks.get(name), "type", why, name)
+                unread.append(name)
             elif value is not None:
                 values[name] = value
         event_vars = reader.mapping(item, "vars", "an event's vars")
-        events.append(
-            Event(
-                0,
-                manifest,
-                item.line,
-                values,
-                plain_value(event_vars) if event_vars is not None else None,
-                item.value_marks,
-            )
+        event = Event(
+            0,
+            manifest,
+            item.line,
+            values,
+            plain_value(event_vars) if event_vars is not None else None,
+            item.value_marks,
         )
+        if unread:
+            event.unread = frozenset(unread)
+        events.append(event)
     return events
 
 
@@ -307,7 +363,13 @@ def _read_source(
     csv_display = str(Path(reader.display).parent / relative)
     delimiter = None if source.get("delimiter") is None else str(source["delimiter"])
     encoding = None if source.get("encoding") is None else str(source["encoding"])
-    table, problems = read_csv(csv_path, csv_display, delimiter=delimiter, encoding=encoding)
+    if not _source_options_usable(reader, source, delimiter, encoding):
+        return csv_path, []
+    try:
+        table, problems = read_csv(csv_path, csv_display, delimiter=delimiter, encoding=encoding)
+    except OSError as exc:
+        reader.fail(mark, "source", f"cannot read source file {relative!r}: {exc.strerror}")
+        return csv_path, []
     reader.problems.extend(problems)
     if table is None:
         return csv_path, []
@@ -318,32 +380,67 @@ def _read_source(
     return csv_path, events
 
 
+def _source_options_usable(
+    reader: _Reader, source: YMap, delimiter: str | None, encoding: str | None
+) -> bool:
+    """Check ``delimiter`` and ``encoding`` where they are written, not in the CSV file."""
+    usable = True
+    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
+        reader.fail(
+            source.value_marks.get("delimiter"),
+            "source",
+            f"delimiter {delimiter!r} cannot be used: give one character such as ',' ';' "
+            'or a tab ("\\t")',
+        )
+        usable = False
+    if encoding is not None:
+        try:
+            b"a".decode(encoding, "replace")  # empty bytes would not look the codec up
+        except LookupError:
+            reader.fail(
+                source.value_marks.get("encoding"),
+                "encoding",
+                f"unknown encoding {encoding!r}: use an encoding name such as 'utf-8' or "
+                "'cp1252' (Excel's on Western European Windows)",
+            )
+            usable = False
+    return usable
+
+
 def _map_columns(reader: _Reader, columns: YMap, table: CsvTable, manifest: Manifest) -> None:
     fields = event_fields().order
     positions = {header: index for index, header in enumerate(table.header)}
     for header, target in columns.items():
         mark = columns.value_marks.get(header)
+        name = None if target is None else str(target)
         if header not in positions:
             reader.fail(
                 columns.key_marks.get(header),
                 "source",
                 f"CSV column {header!r} is not in {manifest.csv_display}{suggest(header, table.header)}",
             )
+            if name in fields:
+                manifest.unread.add(name)
             continue
-        if target is None:
+        if name is None:
             continue
-        name = str(target)
         if name.startswith("vars."):
             manifest.csv_vars[name[5:]] = positions[header]
         elif name in fields:
             manifest.csv_columns[name] = (positions[header], header)
         else:
+            meant = closest(name, fields)
             reader.fail(
                 mark,
                 "unknown-field",
-                f"{name!r} is not an event field{suggest(name, fields)}; "
-                "map the column to an event field, vars.NAME, or null",
+                f"{name!r} is not an event field"
+                + (
+                    suggest(name, fields)
+                    or "; map the column to an event field, vars.NAME, or null"
+                ),
             )
+            if meant is not None:
+                manifest.unread.add(meant)
     for index, header in enumerate(table.header):
         if header not in columns:
             reader.problems.append(

@@ -16,9 +16,7 @@ NOW = datetime.fromisoformat("2026-11-28T12:00:00")
 
 def _cases(kind: str) -> list[Path]:
     root = CASES / kind
-    return sorted(
-        p for p in root.iterdir() if p.is_dir() or p.suffix in (".yaml", ".yml", ".csv")
-    )
+    return sorted(p for p in root.iterdir() if p.is_dir() or p.suffix in (".yaml", ".yml", ".csv"))
 
 
 def _run(case: Path, monkeypatch: pytest.MonkeyPatch) -> Prepared:
@@ -55,9 +53,7 @@ def _expected(case: Path) -> list[tuple[str, str, str, str, str]]:
 def _matches(expected: list[tuple[str, ...]], reported: list[tuple[str, ...]]) -> None:
     remaining = list(reported)
     for want in expected:
-        hit = next(
-            (got for got in remaining if got[:4] == want[:4] and want[4] in got[4]), None
-        )
+        hit = next((got for got in remaining if got[:4] == want[:4] and want[4] in got[4]), None)
         assert hit is not None, f"expected problem not reported: {want}\nreported: {reported}"
         remaining.remove(hit)
     assert not remaining, f"unexpected problems: {remaining}"
@@ -68,8 +64,8 @@ def test_valid_case(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     prepared = _run(case, monkeypatch)
     _matches(_expected(case), _reported(prepared, case))
     assert not prepared.has_errors
-    payloads = case.with_suffix(".jsonl")
-    if case.is_file() and payloads.exists():
+    payloads = case.with_suffix(".jsonl") if case.is_file() else case / "payloads.jsonl"
+    if payloads.exists():
         want = [json.loads(line) for line in payloads.read_text(encoding="utf-8").splitlines()]
         assert prepared.payloads == want
         assert [list(p) for p in prepared.payloads] == [list(w) for w in want], "field order"

@@ -11,7 +11,7 @@ import click
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Timestamp(click.ParamType):
+class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
     """An ISO 8601 moment; without an offset it is read in each manifest's time zone."""
 
     name = "timestamp"

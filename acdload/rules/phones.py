@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
-from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneNumber
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata, PhoneNumber
 
 _SEPARATORS = re.compile(r"[\s\-/().]")
 _DIGITS = re.compile(r"[0-9]+")
@@ -65,13 +65,19 @@ def normalise(written: str) -> tuple[str, PhoneIssue | None]:
 
 @lru_cache(maxsize=65536)
 def classify(digits: str) -> PhoneVerdict:
-    """Whether E.164 ``digits`` can exist, using libphonenumber's metadata.
+    """Whether E.164 ``digits`` can exist, by libphonenumber's metadata.
 
-    Building the PhoneNumber directly from the country code skips ``phonenumbers.parse``,
-    which costs more than the check itself; national numbers with a leading zero (Italy)
-    still go through ``parse`` so that zero is kept.
+    Most numbers take the fast path (``_matches_a_type``); the library's own calls decide
+    the rest and every number that is not valid.
     """
-    number = _from_digits(digits)
+    code, national = _split(digits)
+    if code is None or not national:
+        return PhoneVerdict.IMPOSSIBLE
+    if not national.startswith("0"):
+        fast = _matches_a_type(code, national)
+        if fast:
+            return PhoneVerdict.VALID
+    number = _number(code, national)
     if number is None:
         return PhoneVerdict.IMPOSSIBLE
     if phonenumbers.is_valid_number(number):
@@ -81,20 +87,74 @@ def classify(digits: str) -> PhoneVerdict:
     return PhoneVerdict.IMPOSSIBLE
 
 
-def _from_digits(digits: str) -> PhoneNumber | None:
+def _split(digits: str) -> tuple[int | None, str]:
     for length in (1, 2, 3):
         code = int(digits[:length])
         if code in COUNTRY_CODE_TO_REGION_CODE:
-            national = digits[length:]
-            if not national:
-                return None
-            if national.startswith("0"):
-                try:
-                    return phonenumbers.parse("+" + digits, None)
-                except phonenumbers.NumberParseException:
-                    return None
-            return PhoneNumber(country_code=code, national_number=int(national))
-    return None
+            return code, digits[length:]
+    return None, ""
+
+
+def _number(code: int, national: str) -> PhoneNumber | None:
+    if national.startswith("0"):  # Italian-style leading zero: let parse keep it
+        try:
+            return phonenumbers.parse(f"+{code}{national}", None)
+        except phonenumbers.NumberParseException:
+            return None
+    return PhoneNumber(country_code=code, national_number=int(national))
+
+
+_TYPE_DESCS = (  # the common types first: validity only asks whether any type matches
+    "mobile",
+    "fixed_line",
+    "premium_rate",
+    "toll_free",
+    "shared_cost",
+    "voip",
+    "personal_number",
+    "pager",
+    "uan",
+    "voicemail",
+)
+
+
+@cache
+def _type_patterns(code: int) -> tuple[tuple[frozenset[int], re.Pattern[str]], ...] | None:
+    """Compiled (lengths, pattern) of the general and each number type of a country code.
+
+    None for codes shared by several regions (+1, +7, +44 ...), where the region must be
+    found first: the library does that.
+    """
+    regions = COUNTRY_CODE_TO_REGION_CODE.get(code, ())
+    if len(regions) != 1:
+        return None
+    metadata = PhoneMetadata.metadata_for_region_or_calling_code(code, regions[0])
+    if metadata is None:
+        return None
+    compiled = []
+    for name in ("general_desc", *_TYPE_DESCS):
+        desc = getattr(metadata, name)
+        if desc is None or not desc.national_number_pattern:
+            continue
+        compiled.append(
+            (frozenset(desc.possible_length or ()), re.compile(desc.national_number_pattern))
+        )
+    return tuple(compiled)
+
+
+def _matches_a_type(code: int, national: str) -> bool:
+    """libphonenumber's validity test (the general pattern, then any number type's),
+    with the patterns compiled once instead of looked up on every match."""
+    patterns = _type_patterns(code)
+    if not patterns:
+        return False
+    length = len(national)
+
+    def matches(lengths: frozenset[int], pattern: re.Pattern[str]) -> bool:
+        return (not lengths or length in lengths) and pattern.fullmatch(national) is not None
+
+    general, *types = patterns
+    return matches(*general) and any(matches(*desc) for desc in types)
 
 
 def check(field: str, digits: str) -> PhoneIssue | None:
