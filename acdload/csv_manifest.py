@@ -46,13 +46,20 @@ def csv_events(
     """Events from CSV rows: empty cells are absent fields, integers converted from text."""
     problems: list[Problem] = []
     display = manifest.csv_display or manifest.display
-    columns = [(name, col, header) for name, (col, header) in manifest.csv_columns.items()]
+    integers = event_fields().integers
+    texts = [(name, col) for name, (col, _) in manifest.csv_columns.items() if name not in integers]
+    numbers = [
+        (name, col, header)
+        for name, (col, header) in manifest.csv_columns.items()
+        if name in integers
+    ]
     var_columns = list(manifest.csv_vars.items())
     events: list[Event] = []
     for line, cells in rows:
-        values: dict[str, Any] = {}
+        # Text cells are the values as written: no conversion call in the hot loop.
+        values: dict[str, Any] = {name: cells[col] for name, col in texts if cells[col] != ""}
         unread = []
-        for name, col, header in columns:
+        for name, col, header in numbers:
             cell = cells[col]
             if cell == "":
                 continue

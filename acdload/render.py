@@ -53,6 +53,12 @@ class Rendered:
     issues: list[FieldIssue]
 
 
+@cache
+def _blank_context() -> dict[str, Any]:
+    """The environment's globals and every event field unset, copied for each event."""
+    return with_globals(template_environment(), dict.fromkeys(event_fields().order))
+
+
 def _template_vars(manifest: Manifest, event: Event) -> TemplateVars:
     if event.vars:
         return TemplateVars({**manifest.vars, **event.vars})
@@ -82,11 +88,10 @@ def _render_templates(
     cost more than a typical render.
     """
     fields = event_fields()
-    variables: dict[str, Any] = dict.fromkeys(fields.order)
-    variables.update(values)
-    variables["vars"] = _template_vars(event.manifest, event)
-    variables["index"] = event.index
-    context = with_globals(template_environment(), variables)
+    context = _blank_context().copy()
+    context.update(values)
+    context["vars"] = _template_vars(event.manifest, event)
+    context["index"] = event.index
     pending = [
         spec
         for name, spec in event.manifest.templates.items()
@@ -116,7 +121,7 @@ def _render_templates(
                 context[name] = values[name]  # later templates see it (they come in use order)
     except RenderTimeout as exc:
         name = spec.field
-        issues.append(FieldIssue(name, "template-limit", f"template for {name}: {exc}"))
+        issues.append(FieldIssue(name, "template-render", f"template for {name}: {exc}"))
         values.pop(name, None)
 
 

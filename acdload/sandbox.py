@@ -14,8 +14,7 @@ import os
 import re
 import threading
 import time as clock
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from functools import lru_cache, wraps
 from typing import Any
@@ -182,24 +181,22 @@ class _Watchdog:
         self._generation = 0
         self._thread: threading.Thread | None = None
 
-    @contextmanager
-    def budget(self, seconds: float) -> Iterator[None]:
+    def arm(self, seconds: float) -> tuple[int, int]:
         tid = threading.get_ident()
         with self._lock:
             self._generation += 1
-            generation = self._generation
-            self._running[tid] = (generation, clock.monotonic() + seconds)
+            self._running[tid] = (self._generation, clock.monotonic() + seconds)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._watch, daemon=True)
                 self._thread.start()
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._running.pop(tid, None)
-                if (tid, generation) in self._fired:
-                    self._fired.discard((tid, generation))
-                    _raise_in(tid, None)  # cancel an exception that has not landed yet
+            return tid, self._generation
+
+    def disarm(self, tid: int, generation: int) -> None:
+        with self._lock:
+            self._running.pop(tid, None)
+            if (tid, generation) in self._fired:
+                self._fired.discard((tid, generation))
+                _raise_in(tid, None)  # cancel an exception that has not landed yet
 
     def _watch(self) -> None:
         while True:
@@ -257,11 +254,24 @@ def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> 
     return context
 
 
-@contextmanager
-def time_budget(seconds: float) -> Iterator[None]:
-    """Let the renders inside run for ``seconds`` of wall time at most."""
-    try:
-        with _WATCHDOG.budget(seconds):
-            yield
-    except RenderTimeout:
-        raise RenderTimeout(f"rendering took longer than {seconds:g} s") from None
+class time_budget:
+    """Let the renders inside run for ``seconds`` of wall time at most.
+
+    A class rather than a generator-based context manager: it is entered once per event.
+    """
+
+    __slots__ = ("_armed", "_seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._armed = (0, 0)
+
+    def __enter__(self) -> None:
+        self._armed = _WATCHDOG.arm(self._seconds)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        _WATCHDOG.disarm(*self._armed)
+        if kind is RenderTimeout and not str(exc):
+            raise RenderTimeout(f"rendering took longer than {self._seconds:g} s") from None

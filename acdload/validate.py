@@ -7,7 +7,7 @@ can happen. A field that already has a problem is not reported again by a later 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from acdload.model import PHONE_FIELDS, PHONE_TYPES
 from acdload.render import FieldIssue, Rendered
@@ -19,6 +19,7 @@ class PayloadChecker:
     def __init__(self, now: datetime) -> None:
         self._schema = EventChecker()
         self._now = now
+        self._now_in: dict[tzinfo, datetime] = {}  # --now without an offset, per zone
 
     def check(self, rendered: Rendered) -> None:
         payload = rendered.payload
@@ -43,7 +44,10 @@ class PayloadChecker:
         written_date = payload.get("dtAppointmentDate")
         if written_date is not None and not flagged & {"dtAppointmentDate", "dtAppointmentTime"}:
             tz = rendered.event.manifest.timezone or appointments.local_zone()
-            now = self._now if self._now.tzinfo is not None else self._now.replace(tzinfo=tz)
+            now = self._now_in.get(tz)
+            if now is None:
+                now = self._now if self._now.tzinfo else self._now.replace(tzinfo=tz)
+                self._now_in[tz] = now
             found_date = appointments.check(written_date, payload.get("dtAppointmentTime"), tz, now)
             if found_date is not None:
                 issues.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
@@ -11,12 +12,35 @@ from acdload import __version__
 from acdload.errors import AcdloadError
 from acdload.exitcodes import ExitCode
 
+COMMANDS = {
+    "validate": "acdload.cli.check:validate_command",
+    "render": "acdload.cli.check:render_command",
+    "schema": "acdload.cli.check:schema_command",
+    "plan": "acdload.cli.plan_command:plan_command",
+    "apply": "acdload.cli.apply_command:apply_command",
+    "emulator": "acdload.cli.emulator_command:emulator_command",
+}
+"""Each command's module is imported only when it runs, so ``validate`` in a pre-commit
+hook does not pay for the HTTP client or the emulator."""
+
 
 class AcdloadGroup(click.Group):
-    """Translates library errors into a message that says what to do, and an exit code.
+    """Loads commands lazily, and translates library errors into a message that says what
+    to do and an exit code.
 
     Tracebacks are for bugs, not for user errors: they appear only with ``--traceback``.
     """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attribute = target.partition(":")
+        command: click.Command = getattr(importlib.import_module(module_name), attribute)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -48,21 +72,6 @@ def main(ctx: click.Context, traceback: bool) -> None:
     """
     ctx.meta["acdload.traceback"] = traceback
 
-
-def _register() -> None:
-    from acdload.cli.check import render_command, schema_command, validate_command
-    from acdload.cli.plan_command import plan_command
-
-    for command in (validate_command, render_command, schema_command, plan_command):
-        main.add_command(command)
-    try:
-        from acdload.cli.emulator_command import emulator_command
-    except ImportError:  # pragma: no cover - the emulator ships with the package
-        return
-    main.add_command(emulator_command)
-
-
-_register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
