@@ -1,0 +1,120 @@
+"""``acdload plan``: the dry-run diff between the manifests and the server."""
+
+from __future__ import annotations
+
+import io
+import sys
+from datetime import datetime
+
+import click
+
+from acdload.cli.check import run_checks, verdict_of
+from acdload.cli.options import check_options, paths_argument
+from acdload.cli.target_options import (
+    offline_option,
+    open_client,
+    target_from_options,
+    target_options,
+)
+from acdload.exitcodes import ExitCode
+from acdload.plan import build_plan
+from acdload.planfile import digest_manifests, plan_document, save_plan
+from acdload.redact import redact as redact_text
+from acdload.reports.plan import PLAN_REPORTERS, wants_color
+from acdload.reports.problems import TextReporter, Verdict
+
+
+def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool) -> None:
+    """Validation problems to stderr; masked too with --redact (they quote values)."""
+    buffer = io.StringIO()
+    TextReporter(buffer, max_errors).report(verdict)
+    text = buffer.getvalue()
+    sys.stderr.write(redact_text(text) if redact else text)
+
+
+@click.command("plan")
+@paths_argument
+@target_options
+@offline_option
+@check_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(PLAN_REPORTERS)),
+    default="text",
+    show_default=True,
+    help="text: for a terminal or CI log; json: for tools; markdown: for a PR comment.",
+)
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    metavar="PLANFILE",
+    help="Also save the plan (with its payloads) for `acdload apply PLANFILE`; mode 0600.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there is nothing to create, 4 when creates are pending.",
+)
+@click.option(
+    "--redact",
+    is_flag=True,
+    help="Mask phone numbers and e-mail addresses in text and Markdown output and in messages.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="List unchanged events too.")
+@click.pass_context
+def plan_command(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    base_url: str | None,
+    emulator: bool,
+    token_file: str | None,
+    offline: bool,
+    strict: bool,
+    now: datetime | None,
+    max_errors: int | None,
+    output_format: str,
+    out_path: str | None,
+    detailed_exitcode: bool,
+    redact: bool,
+    verbose: bool,
+) -> None:
+    """Show what apply would do: which events it would create, which already exist
+    on the server, and which exist but differ from the manifest (drift).
+
+    Events are matched to the server's by the manifest's key. The API cannot update
+    an event, so a drift is shown with its differences and left alone. The token comes
+    from ACDLOAD_TOKEN or --token-file, never from a flag value.
+
+    Exit 0 ok, 1 invalid manifests (nothing is fetched), 2 usage error or no target,
+    3 target unusable; with --detailed-exitcode, 4 when creates are pending.
+
+    \b
+    Example:
+      ACDLOAD_TOKEN=... acdload plan examples/ --base-url https://jtel.example/rest/v1.0/1000
+      acdload plan examples/ --emulator --out plan.json
+      acdload plan campaign.yaml --offline --format markdown --redact
+    """
+    target = target_from_options(
+        base_url=base_url, emulator=emulator, token_file=token_file, offline=offline
+    )
+    prepared = run_checks(paths, strict, now)
+    verdict = verdict_of(prepared)
+    if verdict.problems:
+        _show_problems(verdict, max_errors, redact)
+    if not verdict.valid:
+        ctx.exit(int(ExitCode.FAILURE))
+    with open_client(target) as client:
+        records = client.list_events() if client is not None else None
+    plan = build_plan(prepared, records, target.label)
+    if out_path is not None:
+        document = plan_document(plan, digest_manifests(paths, prepared), records)
+        save_plan(out_path, document)
+    reporter = PLAN_REPORTERS[output_format](
+        sys.stdout, verbose=verbose, redact=redact, color=wants_color(sys.stdout)
+    )
+    reporter.report(plan)
+    if detailed_exitcode and plan.pending:
+        ctx.exit(int(ExitCode.PENDING))

@@ -1,0 +1,249 @@
+"""How a plan is shown: text for a terminal or CI log, JSON for tools, Markdown for a PR.
+
+Adding a format is adding a class to ``PLAN_REPORTERS``. Human-readable formats pass
+every value through the redactor when ``--redact`` is given; JSON is data and keeps every
+value exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TextIO
+
+from acdload import redact as redaction
+from acdload.plan import Action, Plan
+
+SUBJECT_WIDTH = 72
+VALUE_WIDTH = 60
+CONTEXT = 20  # characters shown before the first difference of two long values
+
+
+def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
+    """Colour on a terminal only, and never when ``NO_COLOR`` is set (no-color.org)."""
+    env = os.environ if environ is None else environ
+    if env.get("NO_COLOR"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def shown(value: Any) -> str:
+    """A value as JSON writes it: strings quoted, line ends visible, null for absent."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def shown_pair(server: Any, manifest: Any, width: int = VALUE_WIDTH) -> tuple[str, str]:
+    """Two differing values, each short enough for one line.
+
+    Long texts that share a beginning (a Body changed near its end) are both cut to a
+    window that starts just before their first difference, so the difference shows.
+    """
+    left, right = shown(server), shown(manifest)
+    if len(left) <= width and len(right) <= width:
+        return left, right
+    start = 0
+    if isinstance(server, str) and isinstance(manifest, str):
+        common = 0
+        for a, b in zip(left, right, strict=False):
+            if a != b:
+                break
+            common += 1
+        start = max(0, common - CONTEXT)
+
+    def window(text: str) -> str:
+        cut = text[start:]
+        return ("…" if start else "") + shorten(cut, width)
+
+    return window(left), window(right)
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary_line(plan: Plan) -> str:
+    counts = plan.summary
+    line = f"{counts['create']} to create, {counts['exists']} unchanged, {counts['drift']} drifted"
+    if plan.offline:
+        return f"{line} (offline: the server was not read)"
+    return f"{line} (target: {plan.target})"
+
+
+class PlanReporter:
+    name: ClassVar[str]
+
+    def __init__(
+        self, out: TextIO, *, verbose: bool = False, redact: bool = False, color: bool = False
+    ) -> None:
+        self.out = out
+        self.verbose = verbose
+        self.clean: Callable[[str], str] = redaction.redact if redact else redaction.identity
+        self.color = color
+
+    def key_text(self, action: Action, separator: str = " ") -> str:
+        parts = [
+            f"{name}={'null' if value is None else value}" for name, value in action.key.items()
+        ]
+        return self.clean(separator.join(parts))
+
+    def subject(self, action: Action, width: int = SUBJECT_WIDTH) -> str:
+        return self.clean(shorten(shown(action.payload.get("Subject")), width))
+
+    def report(self, plan: Plan) -> None:
+        raise NotImplementedError
+
+
+_STYLES = {"create": ("+", "32"), "drift": ("~", "33"), "exists": ("=", "2")}
+
+
+class TextReporter(PlanReporter):
+    """The summary line, then one line per create and drift (and unchanged with -v)."""
+
+    name = "text"
+
+    def paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def report(self, plan: Plan) -> None:
+        write = self.out.write
+        write(summary_line(plan) + "\n")
+        names = ("create", "exists", "drift") if self.verbose else ("create", "drift")
+        for action in plan.of(*names):
+            symbol, code = _STYLES[action.action]
+            head = self.paint(f"{symbol} {action.action:<6}", code)
+            where = f"{action.file}:{action.line}"
+            event = "" if action.event_id is None else f"  (event {action.event_id})"
+            write(f"{head} {where}  {self.key_text(action)}  {self.subject(action)}{event}\n")
+            for name, (server, manifest) in action.changes.items():
+                left, right = shown_pair(server, manifest)
+                arrow = self.paint("->", code)
+                write(f"      {name}: {self.clean(left)} {arrow} {self.clean(right)}\n")
+        if plan.shared_keys:
+            write(
+                f"note: {plural(plan.shared_keys, 'more server event')} share a key with an "
+                "older event; each key matched its oldest event (lowest ID)\n"
+            )
+
+
+class JsonReporter(PlanReporter):
+    """``{"target", "summary", "actions"}``: every value, unredacted (JSON is data)."""
+
+    name = "json"
+
+    def report(self, plan: Plan) -> None:
+        document = {
+            "target": plan.target,
+            "summary": plan.summary,
+            "actions": [action.as_dict() for action in plan.actions],
+        }
+        json.dump(document, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+FOLD_AT = 10  # sections with more rows than this are folded in <details>
+MAX_ROWS = 50  # rows shown per section; a PR comment must stay short
+CELL_WIDTH = 80
+
+
+def cell(text: str) -> str:
+    """Text safe inside a Markdown table cell (GitHub renders inline HTML)."""
+    text = shorten(text, CELL_WIDTH)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+class MarkdownReporter(PlanReporter):
+    """A summary table, then the creates and the drifts: a pull-request comment."""
+
+    name = "markdown"
+
+    def report(self, plan: Plan) -> None:
+        counts = plan.summary
+        lines = ["## acdload plan", ""]
+        if plan.offline:
+            lines.append(
+                "Target: none (`--offline`: the server was not read, every event is a create)"
+            )
+        else:
+            lines.append(f"Target: `{plan.target}`")
+        lines += [
+            "",
+            "| action | events |",
+            "|---|---:|",
+            f"| to create | {counts['create']} |",
+            f"| unchanged | {counts['exists']} |",
+            f"| drifted | {counts['drift']} |",
+        ]
+        creates = [self.action_row(a) for a in plan.of("create")]
+        lines += self.section("To create", len(creates), creates, "| where | key | Subject |")
+        drifted = plan.of("drift")
+        lines += self.section(
+            "Drifted",
+            len(drifted),
+            [row for a in drifted for row in self.drift_rows(a)],
+            "| where | event | field | server | manifest |",
+            note="The API cannot update events: these stay as the server holds them.",
+        )
+        if self.verbose:
+            unchanged = [self.action_row(a) for a in plan.of("exists")]
+            lines += self.section(
+                "Unchanged", len(unchanged), unchanged, "| where | key | Subject |"
+            )
+        if plan.shared_keys:
+            lines += [
+                "",
+                f"Note: {plural(plan.shared_keys, 'more server event')} share a key with an "
+                "older event; each key matched its oldest event (lowest ID).",
+            ]
+        self.out.write("\n".join(lines) + "\n")
+
+    def action_row(self, action: Action) -> str:
+        key = cell(self.key_text(action, ", "))
+        subject = cell(self.clean(shorten(str(action.payload.get("Subject", "")), CELL_WIDTH)))
+        return f"| `{action.file}:{action.line}` | {key} | {subject} |"
+
+    def drift_rows(self, action: Action) -> list[str]:
+        rows = []
+        for name, (server, manifest) in action.changes.items():
+            left, right = shown_pair(server, manifest)
+            rows.append(
+                f"| `{action.file}:{action.line}` | {action.event_id} | {name} "
+                f"| {cell(self.clean(left))} | {cell(self.clean(right))} |"
+            )
+        return rows
+
+    def section(
+        self, title: str, events: int, rows: list[str], header: str, note: str | None = None
+    ) -> list[str]:
+        """A titled table; folded in ``<details>`` when long, cut at ``MAX_ROWS`` rows."""
+        if not rows:
+            return []
+        columns = header.count("|") - 1
+        table = [header, "|" + "---|" * columns, *rows[:MAX_ROWS]]
+        hidden = len(rows) - MAX_ROWS
+        if hidden > 0:
+            table += ["", f"… and {hidden} more; `--format json` lists them all."]
+        out = ["", f"### {title} ({events})", ""]
+        if note:
+            out += [note, ""]
+        if len(rows) > FOLD_AT:
+            return [
+                *out,
+                f"<details><summary>Show {len(rows)} rows</summary>",
+                "",
+                *table,
+                "",
+                "</details>",
+            ]
+        return out + table
+
+
+PLAN_REPORTERS: dict[str, type[PlanReporter]] = {
+    cls.name: cls for cls in (TextReporter, JsonReporter, MarkdownReporter)
+}
