@@ -1,0 +1,234 @@
+"""``acdload apply``: plan, confirm, send the creates in order, exactly once, and report."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import click
+
+from acdload.apply import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
+from acdload.cli.check import run_checks, verdict_of
+from acdload.cli.options import check_options
+from acdload.cli.target_options import open_client, target_from_options, target_options
+from acdload.errors import UsageProblem
+from acdload.exitcodes import ExitCode
+from acdload.journal import Journal
+from acdload.plan import Action, build_plan
+from acdload.planfile import check_fresh, load_plan
+from acdload.redact import redact
+from acdload.reports.outcomes import summary, write_reports
+from acdload.reports.problems import TextReporter
+from acdload.target import STATE_DIR
+
+PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
+
+
+def _is_plan_file(paths: tuple[str, ...]) -> bool:
+    return len(paths) == 1 and paths[0].endswith(".json") and Path(paths[0]).is_file()
+
+
+@contextmanager
+def _stop_on_interrupt() -> Iterator[list[bool]]:
+    """Ctrl-C asks the run to stop after the request in flight; a second one stops at once."""
+    flag = [False]
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if flag[0]:
+            raise KeyboardInterrupt
+        flag[0] = True
+        click.echo("\ninterrupted: finishing the request in flight, then writing reports", err=True)
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class Progress:
+    """A bar on a terminal, plain periodic lines elsewhere (CI logs stay readable)."""
+
+    def __init__(self, total: int, hide: bool, show_redacted: bool) -> None:
+        self.total = total
+        self.done = 0
+        self.started = time.monotonic()
+        self.last_line = self.started
+        self.tty = sys.stderr.isatty()
+        self.hide = hide
+        self.redacted = show_redacted
+
+    def __call__(self, result: Result) -> None:
+        self.done += 1
+        if result.outcome == "failed":
+            where = f"{result.file}:{result.line}"
+            text = f"failed: {where} {result.key}: HTTP {result.http_status}: {result.error}"
+            self._line(redact(text) if self.redacted else text)
+        if self.hide:
+            return
+        now = time.monotonic()
+        rate = self.done / max(now - self.started, 1e-9)
+        eta = (self.total - self.done) / rate if rate else 0.0
+        if self.tty:
+            filled = int(30 * self.done / max(self.total, 1))
+            bar = "#" * filled + "-" * (30 - filled)
+            sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} {rate:.1f}/s ETA {eta:.0f}s")
+            if self.done == self.total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+        elif now - self.last_line >= PROGRESS_EVERY:
+            self.last_line = now
+            self._line(f"progress: {self.done}/{self.total} events, {rate:.1f}/s, ETA {eta:.0f}s")
+
+    def _line(self, text: str) -> None:
+        if self.tty and not self.hide:
+            sys.stderr.write("\r\033[K")
+        click.echo(text, err=True)
+
+
+def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
+    if run.target_error is not None:
+        return ExitCode.TARGET
+    if run.interrupted:
+        return ExitCode.INTERRUPTED
+    ok = SUCCESS - ({"drift"} if fail_on_drift else set())
+    return ExitCode.OK if all(r.outcome in ok for r in run.results) else ExitCode.FAILURE
+
+
+def _summary_line(run: ApplyRun) -> str:
+    counts = {k: v for k, v in summary(run).items() if v}
+    elapsed = (run.finished or time.time()) - run.started
+    sent = sum(r.attempts for r in run.results)
+    rate = sent / elapsed if elapsed > 0 else 0.0
+    parts = ", ".join(f"{count} {outcome}" for outcome, count in counts.items()) or "nothing to do"
+    return f"apply: {parts} in {elapsed:.1f}s ({sent} requests, {rate:.1f}/s)"
+
+
+@click.command("apply")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...|PLANFILE")
+@target_options
+@check_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (required off a terminal).")
+@click.option("--report", metavar="FILE", help="Write the JSON result report to FILE.")
+@click.option("--report-csv", metavar="FILE", help="Write one CSV row per event to FILE.")
+@click.option(
+    "--failed-csv",
+    metavar="FILE",
+    help="Write the failed and not attempted events to FILE as a CSV manifest to fix and load again.",
+)
+@click.option("--junit", metavar="FILE", help="Write a JUnit XML report (one test case per event).")
+@click.option("--rate", type=click.FloatRange(min=0.01), help="At most N creates per second.")
+@click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
+@click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
+@click.option("--fail-on-drift", is_flag=True, help="Exit 1 when an event has drifted.")
+@click.option(
+    "--journal",
+    metavar="FILE",
+    help="The journal of this target's runs (default .acdload/journal.jsonl); keep it between "
+    "CI runs so an interrupted apply resumes with exact outcomes.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.05),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each answer.",
+)
+@click.option("--ca-bundle", metavar="FILE", help="Verify TLS with this CA bundle (private CAs).")
+@click.option("--redact", is_flag=True, help="Mask phone numbers and e-mail addresses in output.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.pass_context
+def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any) -> None:
+    """Create the planned events on the server, in manifest order, each exactly once.
+
+    Given manifests it plans first (as `acdload plan`); given a saved PLANFILE it refuses a
+    stale one. Only creates are sent; events that exist or drifted are reported. A run that
+    is interrupted or killed resumes when the same command runs again.
+
+    \b
+    Example:
+      acdload apply examples/ --emulator --yes
+      ACDLOAD_TOKEN=... acdload apply plan.json --base-url https://jtel:8443/rest/v1.0/1000 --report out.json
+    """
+    if not options["yes"] and not sys.stdin.isatty():
+        raise UsageProblem(
+            "apply needs --yes when it is not run from a terminal (nothing was sent)",
+            hint="review the plan (acdload plan), then run apply again with --yes",
+        )
+    target = target_from_options(
+        base_url=options["base_url"], emulator=options["emulator"], token_file=options["token_file"]
+    )
+    saved = load_plan(paths[0]) if _is_plan_file(paths) else None
+    payloads: list[dict[str, Any]]
+    if saved is None:
+        prepared = run_checks(paths, options["strict"], options["now"])
+        verdict = verdict_of(prepared)
+        if verdict.problems:
+            TextReporter(sys.stderr, options["max_errors"]).report(verdict)
+        if not verdict.valid:
+            ctx.exit(int(ExitCode.FAILURE))
+        payloads = prepared.payloads
+    verify: bool | str = options["ca_bundle"] or True
+    with open_client(target, timeout=options["timeout"], verify=verify) as client:
+        assert client is not None  # apply has no offline mode
+        records = client.list_events()
+        if saved is None:
+            plan_actions = build_plan(prepared, records, target.label).actions
+        else:
+            check_fresh(saved, records, target.label)
+            plan_actions = saved.actions
+            payloads = [a.payload for a in plan_actions]
+        run = _run(client, plan_actions, target.label, options)
+    write_reports(
+        run,
+        payloads,
+        target.label,
+        report=options["report"],
+        report_csv=options["report_csv"],
+        failed=options["failed_csv"],
+        junit=options["junit"],
+        fail_on_drift=options["fail_on_drift"],
+    )
+    click.echo(_summary_line(run), err=True)
+    if run.target_error is not None:
+        click.echo(f"error: {run.target_error.message}", err=True)
+        if run.target_error.hint:
+            click.echo(f"hint: {run.target_error.hint}", err=True)
+    ctx.exit(int(_exit_code(run, options["fail_on_drift"])))
+
+
+def _run(
+    client: Any, actions: list[Action], label: str | None, options: dict[str, Any]
+) -> ApplyRun:
+    creates = [a for a in actions if a.action == "create"]
+    counts = {
+        name: sum(1 for a in actions if a.action == name) for name in ("create", "exists", "drift")
+    }
+    click.echo(
+        f"plan: {counts['create']} to create, {counts['exists']} unchanged, {counts['drift']} drifted"
+        f" (target {label})",
+        err=True,
+    )
+    if (
+        creates
+        and not options["yes"]
+        and not click.confirm(f"Create {len(creates)} events?", err=True)
+    ):
+        raise UsageProblem("apply cancelled: nothing was sent")
+    preflight(client, creates)
+    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
+    max_failures = 1 if options["fail_fast"] else options["max_failures"]
+    apply_options = ApplyOptions(
+        timeout=options["timeout"], rate=options["rate"], max_failures=max_failures
+    )
+    key_fields = tuple(actions[0].key) if actions else ()
+    progress = Progress(len(actions), options["quiet"], options["redact"])
+    with Journal(journal_path, label) as journal, _stop_on_interrupt() as stop:
+        applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
+        return applier.run(actions)

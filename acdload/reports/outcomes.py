@@ -1,0 +1,144 @@
+"""Apply's reports: JSON, CSV, a CSV of what failed (loadable again as it is), JUnit.
+
+Every CSV cell a spreadsheet would run as a formula is guarded (``acdload.csvcells``), and
+every file is created readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from xml.etree import ElementTree
+
+from acdload.apply import OUTCOMES, ApplyRun, Result
+from acdload.csvcells import guard
+from acdload.files import write_private
+from acdload.schema import event_fields
+
+RESULT_COLUMNS = (
+    "index",
+    "file",
+    "line",
+    "key",
+    "action",
+    "outcome",
+    "event_id",
+    "http_status",
+    "result",
+    "error",
+    "attempts",
+)
+
+
+def summary(run: ApplyRun) -> dict[str, int]:
+    counts = Counter(result.outcome for result in run.results)
+    return {outcome: counts.get(outcome, 0) for outcome in OUTCOMES}
+
+
+def _iso(moment: float | None) -> str | None:
+    return None if moment is None else datetime.fromtimestamp(moment).astimezone().isoformat()
+
+
+def result_row(result: Result) -> dict[str, Any]:
+    return {name: getattr(result, name) for name in RESULT_COLUMNS}
+
+
+def json_report(run: ApplyRun, target: str | None) -> str:
+    document = {
+        "target": target,
+        "started": _iso(run.started),
+        "finished": _iso(run.finished),
+        "summary": summary(run),
+        "results": [result_row(result) for result in run.results],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([guard("" if cell is None else str(cell)) for cell in row])
+    return buffer.getvalue()
+
+
+def _payload_columns(payloads: list[dict[str, Any]]) -> list[str]:
+    present = {name for payload in payloads for name in payload}
+    return [name for name in event_fields().order if name in present]
+
+
+def csv_report(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
+    """One row per event: the result columns, then the payload's fields."""
+    chosen = [payloads[result.index] for result in run.results]
+    fields = _payload_columns(chosen)
+    rows = []
+    for result, payload in zip(run.results, chosen, strict=True):
+        row = result_row(result)
+        row["key"] = json.dumps(result.key, ensure_ascii=False)
+        rows.append([row[name] for name in RESULT_COLUMNS] + [payload.get(f) for f in fields])
+    return _csv_text([*RESULT_COLUMNS, *fields], rows)
+
+
+def failed_csv(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
+    """The failed and not attempted events as a standalone CSV manifest, ready to fix and load."""
+    chosen = [payloads[r.index] for r in run.results if r.outcome in ("failed", "not_attempted")]
+    fields = _payload_columns(chosen)
+    return _csv_text(fields, [[payload.get(f) for f in fields] for payload in chosen])
+
+
+def junit_report(run: ApplyRun, fail_on_drift: bool = False) -> str:
+    counts = summary(run)
+    failing = {"failed", "not_attempted"} | ({"drift"} if fail_on_drift else set())
+    suite = ElementTree.Element(
+        "testsuite",
+        name="acdload apply",
+        tests=str(len(run.results)),
+        failures=str(sum(counts[o] for o in failing)),
+        errors="0",
+        skipped="0",
+        time=f"{(run.finished or run.started) - run.started:.3f}",
+    )
+    for result in run.results:
+        case = ElementTree.SubElement(
+            suite,
+            "testcase",
+            classname=result.file,
+            name=f"{result.file}:{result.line} {json.dumps(result.key, ensure_ascii=False)}",
+        )
+        if result.outcome in failing:
+            failure = ElementTree.SubElement(
+                case, "failure", message=result.error or result.outcome
+            )
+            failure.text = (
+                f"outcome {result.outcome}; HTTP {result.http_status}; {result.error or ''}"
+            )
+        else:
+            output = ElementTree.SubElement(case, "system-out")
+            output.text = f"{result.outcome} event {result.event_id}"
+    return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_reports(
+    run: ApplyRun,
+    payloads: list[dict[str, Any]],
+    target: str | None,
+    *,
+    report: str | None = None,
+    report_csv: str | None = None,
+    failed: str | None = None,
+    junit: str | None = None,
+    fail_on_drift: bool = False,
+) -> None:
+    if report:
+        write_private(report, json_report(run, target))
+    if report_csv:
+        write_private(report_csv, csv_report(run, payloads))
+    if failed:
+        write_private(failed, failed_csv(run, payloads))
+    if junit:
+        write_private(junit, junit_report(run, fail_on_drift))
