@@ -84,6 +84,11 @@ def resolve_target(
         token = env[TOKEN_ENV].strip()
     elif configured_token_env and env.get(configured_token_env):
         token = env[configured_token_env].strip()
+    if token and not token.isprintable():
+        raise UsageProblem(
+            "the token contains control characters (a stray newline or tab?)",
+            hint="store the token alone, on one line, in the variable or --token-file",
+        )
     if not token:
         names = TOKEN_ENV + (f" or {configured_token_env}" if configured_token_env else "")
         raise UsageProblem(

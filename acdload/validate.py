@@ -14,6 +14,22 @@ from acdload.render import FieldIssue, Rendered
 from acdload.rules import appointments, phones
 from acdload.schema import EventChecker
 
+_UNMATCHABLE = (
+    "the key includes AcdGroupsID, but this event is sent to a configuration group: the "
+    "server picks its agent group, so plan could never find it again and would create it "
+    "on every run; take AcdGroupsID out of key, or target the event with AcdGroupsID"
+)
+
+
+def _key_cannot_match(rendered: Rendered, flagged: set[str | None]) -> bool:
+    payload = rendered.payload
+    return (
+        "AcdGroupsID" in rendered.event.manifest.key
+        and "AcdGroupsID" not in payload
+        and "AcdConfigurationGroupsID" in payload
+        and "AcdGroupsID" not in flagged
+    )
+
 
 class PayloadChecker:
     def __init__(self, now: datetime) -> None:
@@ -33,6 +49,8 @@ class PayloadChecker:
             if failure.field not in flagged or failure.field is None:
                 issues.append(FieldIssue(failure.field, failure.rule, failure.message))
                 flagged.add(failure.field)
+        if _key_cannot_match(rendered, flagged):
+            issues.append(FieldIssue("AcdConfigurationGroupsID", "key-unmatchable", _UNMATCHABLE))
         if payload.get("AcdEventTypesID") in PHONE_TYPES:
             for name in PHONE_FIELDS:
                 digits = payload.get(name)

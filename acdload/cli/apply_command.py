@@ -101,6 +101,22 @@ def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
     return ExitCode.OK if all(r.outcome in ok for r in run.results) else ExitCode.FAILURE
 
 
+RESULT_LINES = 20
+"""Loads up to this size get a line per event in the report on stderr; larger ones counts."""
+
+
+def _echo_results(run: ApplyRun, redacted: bool) -> None:
+    if len(run.results) > RESULT_LINES:
+        return
+    for result in run.results:
+        event = f"event {result.event_id}" if result.event_id is not None else "no event"
+        key = " ".join(f"{name}={value}" for name, value in result.key.items())
+        line = f"  {result.outcome:<13} {result.file}:{result.line}  {event}  {key}"
+        if result.error:
+            line += f"  ({result.error})"
+        click.echo(redact(line) if redacted else line, err=True)
+
+
 def _summary_line(run: ApplyRun) -> str:
     counts = {k: v for k, v in summary(run).items() if v}
     elapsed = (run.finished or time.time()) - run.started
@@ -175,7 +191,13 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             ctx.exit(int(ExitCode.FAILURE))
         payloads = prepared.payloads
     verify: bool | str = options["ca_bundle"] or True
-    with open_client(target, timeout=options["timeout"], verify=verify) as client:
+    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
+    with (
+        open_client(target, timeout=options["timeout"], verify=verify) as client,
+        # The lock is taken before the server is read: a plan made while another apply is
+        # still creating would send its events a second time.
+        Journal(journal_path, target.label) as journal,
+    ):
         assert client is not None  # apply has no offline mode
         records = client.list_events()
         if saved is None:
@@ -184,7 +206,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             check_fresh(saved, records, target.label)
             plan_actions = saved.actions
             payloads = [a.payload for a in plan_actions]
-        run = _run(client, plan_actions, target.label, options)
+        run = _run(client, journal, plan_actions, target.label, options)
     write_reports(
         run,
         payloads,
@@ -195,6 +217,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         junit=options["junit"],
         fail_on_drift=options["fail_on_drift"],
     )
+    if not options["quiet"]:
+        _echo_results(run, options["redact"])
     click.echo(_summary_line(run), err=True)
     if run.target_error is not None:
         click.echo(f"error: {run.target_error.message}", err=True)
@@ -204,7 +228,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
 
 
 def _run(
-    client: Any, actions: list[Action], label: str | None, options: dict[str, Any]
+    client: Any, journal: Journal, actions: list[Action], label: str | None, options: dict[str, Any]
 ) -> ApplyRun:
     creates = [a for a in actions if a.action == "create"]
     counts = {
@@ -222,13 +246,12 @@ def _run(
     ):
         raise UsageProblem("apply cancelled: nothing was sent")
     preflight(client, creates)
-    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
     max_failures = 1 if options["fail_fast"] else options["max_failures"]
     apply_options = ApplyOptions(
         timeout=options["timeout"], rate=options["rate"], max_failures=max_failures
     )
     key_fields = tuple(actions[0].key) if actions else ()
     progress = Progress(len(actions), options["quiet"], options["redact"])
-    with Journal(journal_path, label) as journal, _stop_on_interrupt() as stop:
+    with _stop_on_interrupt() as stop:
         applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
         return applier.run(actions)
