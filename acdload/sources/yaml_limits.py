@@ -76,8 +76,13 @@ def nesting_problem(text: str, display: str) -> Problem | None:
                     return too_deep(display, *_mark(event))
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
-    except yaml.YAMLError:
+    except yaml.MarkedYAMLError as exc:
+        # PyYAML 6.0.4 and later refuse deep nesting themselves, while scanning ahead.
+        if "nesting depth" in str(exc.problem) and exc.problem_mark is not None:
+            return too_deep(display, exc.problem_mark.line, exc.problem_mark.column)
         return None  # composing reports the syntax error with its own message
+    except yaml.YAMLError:
+        return None
     return None
 
 
