@@ -112,10 +112,11 @@ def _duplicate_keys(prepared: Prepared) -> list[Problem]:
     problems = []
     seen: dict[tuple[Any, ...], Event] = {}
     for event, payload in zip(prepared.load.events, prepared.payloads, strict=True):
-        unread = event.not_read()
-        if unread and not unread.isdisjoint(event.manifest.key):
-            continue  # part of its key could not be read: it cannot be compared
-        key = tuple(payload.get(name) for name in event.manifest.key)
+        if event.unread or event.manifest.unread:
+            unread = event.not_read()
+            if not unread.isdisjoint(event.manifest.key):
+                continue  # part of its key could not be read: it cannot be compared
+        key = tuple(map(payload.get, event.manifest.key))
         earlier = seen.setdefault(key, event)
         if earlier is not event:
             shown = ", ".join(f"{n}={payload.get(n)!r}" for n in event.manifest.key)
