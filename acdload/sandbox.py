@@ -180,6 +180,7 @@ class _Watchdog:
         self._fired: set[tuple[int, int]] = set()
         self._generation = 0
         self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def arm(self, seconds: float) -> tuple[int, int]:
         tid = threading.get_ident()
@@ -187,6 +188,7 @@ class _Watchdog:
             self._generation += 1
             self._running[tid] = (self._generation, clock.monotonic() + seconds)
             if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
                 self._thread = threading.Thread(target=self._watch, daemon=True)
                 self._thread.start()
             return tid, self._generation
@@ -198,9 +200,16 @@ class _Watchdog:
                 self._fired.discard((tid, generation))
                 _raise_in(tid, None)  # cancel an exception that has not landed yet
 
+    def stop(self) -> None:
+        """End the watching thread while no render runs; the next render starts it again."""
+        with self._lock:
+            thread, busy = self._thread, bool(self._running)
+        if thread is not None and not busy:
+            self._stop.set()
+            thread.join()
+
     def _watch(self) -> None:
-        while True:
-            clock.sleep(0.05)
+        while not self._stop.wait(0.05):
             with self._lock:
                 now = clock.monotonic()
                 for tid, (generation, deadline) in self._running.items():
@@ -216,6 +225,11 @@ def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
 
 
 _WATCHDOG = _Watchdog()
+
+
+def stop_watchdog() -> None:
+    """Leave no thread of acdload's running (before a fork), unless a render is under way."""
+    _WATCHDOG.stop()
 
 
 def _fresh_watchdog() -> None:

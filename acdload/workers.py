@@ -20,6 +20,7 @@ from typing import Any
 
 from acdload.model import Event
 from acdload.render import FieldIssue, render_event
+from acdload.sandbox import stop_watchdog
 from acdload.validate import PayloadChecker
 
 PARALLEL_MIN_EVENTS = 5_000
@@ -48,9 +49,13 @@ def _child(events: Sequence[Event], now: datetime, pipe: Connection) -> None:
 
 
 def _can_fork() -> bool:
-    # Forking a process that runs other threads can copy a lock in a held state; a CLI run
-    # has no other thread at this point, a long-lived host (a test run) may.
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    # Forking a process that runs other threads can copy a lock in a held state. The render
+    # watchdog of an earlier load is acdload's own and is stopped first; a host's threads
+    # (a server in a test run, say) mean staying on one core.
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    stop_watchdog()
+    return threading.active_count() == 1
 
 
 def jobs_for(count: int) -> int:
