@@ -1,7 +1,9 @@
 """CSV rows as events: a standalone CSV manifest, or the rows of a YAML manifest's source.
 
 Empty cells are absent fields; integer fields are converted from text with a problem at
-the row and column when they are not whole numbers; text cells are kept as written.
+the row and column when they are not whole numbers; appointment cells written in the
+source's own forms (``date_format`` ...) are read into the API's; other text cells are
+kept as written.
 """
 
 from __future__ import annotations
@@ -9,15 +11,21 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from acdload.appointment_formats import CellIssue
 from acdload.model import Event, Manifest, closest, coerce, suggest
 from acdload.problems import Location, Problem, error
 from acdload.schema import event_fields
 from acdload.sources.csv_source import read_csv
 
 
-def read_standalone_csv(display: str, path: Path) -> tuple[Manifest, list[Event], list[Problem]]:
-    """A CSV file whose header names event fields; one event per row, no templates."""
-    manifest = Manifest(display=display, csv_display=display)
+def read_standalone_csv(
+    display: str, path: Path, phone_region: str | None = None
+) -> tuple[Manifest, list[Event], list[Problem]]:
+    """A CSV file whose header names event fields; one event per row, no templates.
+
+    Its national phone numbers are read in ``phone_region`` (``--phone-region``).
+    """
+    manifest = Manifest(display=display, csv_display=display, phone_region=phone_region)
     table, problems = read_csv(path, display)
     if table is None:
         return manifest, [], problems
@@ -47,12 +55,19 @@ def csv_events(
     problems: list[Problem] = []
     display = manifest.csv_display or manifest.display
     integers = event_fields().integers
-    texts = [(name, col) for name, (col, _) in manifest.csv_columns.items() if name not in integers]
+    formats = manifest.csv_formats
+    texts = [
+        (name, col)
+        for name, (col, _) in manifest.csv_columns.items()
+        if name not in integers and col not in formats
+    ]
     numbers = [
         (name, col, header)
         for name, (col, header) in manifest.csv_columns.items()
         if name in integers
     ]
+    headers = {col: header for col, header in manifest.csv_columns.values()}
+    appointments = [(col, headers[col], form) for col, form in formats.items()]
     var_columns = list(manifest.csv_vars.items())
     events: list[Event] = []
     for line, cells in rows:
@@ -73,6 +88,23 @@ def csv_events(
                 unread.append(name)
             elif value is not None:
                 values[name] = value
+        for col, header, form in appointments:
+            cell = cells[col]
+            if not cell.strip():
+                continue
+            read = form.read(cell)
+            if isinstance(read, CellIssue):
+                problems.append(
+                    error(
+                        Location(display, line, col + 1),
+                        read.rule,
+                        f"column {header!r}: {read.message}",
+                        form.fields[0],
+                    )
+                )
+                unread.extend(form.fields)
+            else:
+                values.update(zip(form.fields, read, strict=True))
         event_vars = {name: cells[col] for name, col in var_columns} if var_columns else None
         event = Event(0, manifest, line, values, event_vars, None, from_csv=True)
         if unread:

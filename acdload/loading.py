@@ -32,14 +32,27 @@ class Load:
 def discover(paths: list[str]) -> list[tuple[str, Path]]:
     """The manifest files named, directories expanded (sorted, not recursive).
 
+    A CSV file named on its own that a YAML manifest beside it reads as its ``source`` is
+    not a manifest: that YAML manifest is loaded in its place (so a pre-commit hook handed
+    only the changed CSV checks it the way the load will read it).
+
     A name that does not exist is a usage error: the command line, not a manifest, is wrong.
     """
     found: list[tuple[str, Path]] = []
+    owners: dict[Path, dict[Path, Path]] = {}
+    substituted: set[Path] = set()
     for given in paths:
         path = Path(given)
         if path.is_dir():
             members = sorted(p for p in path.iterdir() if p.suffix.lower() in MANIFEST_SUFFIXES)
             found.extend((str(member), member) for member in members if member.is_file())
+        elif path.is_file() and path.suffix.lower() == ".csv":
+            owner = _source_owners(path.parent, owners).get(path.resolve())
+            if owner is None:
+                found.append((given, path))
+            else:
+                substituted.add(owner.resolve())
+                found.append((str(path.parent / owner.name), owner))
         elif path.is_file():
             found.append((given, path))
         else:
@@ -47,10 +60,41 @@ def discover(paths: list[str]) -> list[tuple[str, Path]]:
                 f"{given}: no such file or directory",
                 hint="name manifest files (.yaml, .yml, .csv) or directories that hold them",
             )
-    return found
+    if not substituted:
+        return found
+    kept: list[tuple[str, Path]] = []
+    seen: set[Path] = set()
+    for display, path in found:  # a manifest loaded for its CSV is loaded once
+        resolved = path.resolve()
+        if resolved in substituted and resolved in seen:
+            continue
+        seen.add(resolved)
+        kept.append((display, path))
+    return kept
 
 
-def read_load(paths: list[str]) -> Load:
+def _source_owners(directory: Path, cache: dict[Path, dict[Path, Path]]) -> dict[Path, Path]:
+    """For ``directory``: each CSV file a YAML manifest there names as ``source``, to it."""
+    if directory not in cache:
+        owners: dict[Path, Path] = {}
+        for member in sorted(directory.iterdir()):
+            if member.suffix.lower() not in (".yaml", ".yml") or not member.is_file():
+                continue
+            try:
+                data, _ = load_yaml(member, member.name)
+            except OSError:
+                continue  # reported when it is loaded, if it is
+            source = data.get("source") if isinstance(data, dict) else None
+            named = source.get("path") if isinstance(source, dict) else None
+            if isinstance(named, str):
+                owners.setdefault((directory / named).resolve(), member)
+        cache[directory] = owners
+    return cache[directory]
+
+
+def read_load(paths: list[str], phone_region: str | None = None) -> Load:
+    """Every manifest named, read in order; ``phone_region`` is ``--phone-region``: where
+    national numbers are dialled, for manifests that do not say so themselves."""
     load = Load()
     files = discover(paths)
     yaml_files = [(d, p) for d, p in files if p.suffix.lower() != ".csv"]
@@ -66,7 +110,7 @@ def read_load(paths: list[str]) -> Load:
         load.problems.extend(problems)
         if data is None and problems:
             continue
-        manifest, events, more, source = read_manifest(data, display, path)
+        manifest, events, more, source = read_manifest(data, display, path, phone_region)
         load.problems.extend(more)
         if source is not None:
             sources_used.add(source.resolve())
@@ -76,7 +120,7 @@ def read_load(paths: list[str]) -> Load:
         if path.resolve() in sources_used:
             continue  # already loaded as some manifest's source
         try:
-            manifest, events, problems = read_standalone_csv(display, path)
+            manifest, events, problems = read_standalone_csv(display, path, phone_region)
         except OSError as exc:
             load.problems.append(_unreadable(display, exc))
             continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from jinja2 import Template
 
+from acdload.appointment_formats import AppointmentFormat
 from acdload.problems import Location
 from acdload.schema import event_fields
 from acdload.sources import Mark, Plain, YList, YMap
@@ -46,6 +47,7 @@ class TemplateSpec:
     source: str
     location: Location
     template: Template | None  # None when it did not compile (a problem says why)
+    uses: frozenset[str] = frozenset()  # the names it reads: fields, vars, index
 
 
 @dataclass(slots=True)
@@ -56,6 +58,9 @@ class Manifest:
     key: tuple[str, ...] = DEFAULT_KEY
     key_location: Location | None = None
     timezone: tzinfo | None = None
+    phone_region: str | None = None  # ISO 3166 alpha-2: where national numbers are dialled
+    phone_region_unread: bool = False
+    """Its phone_region is no region (a problem says so): national numbers are not told again."""
     defaults: dict[str, Any] = field(default_factory=dict)
     default_locations: dict[str, Location] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)
@@ -63,6 +68,7 @@ class Manifest:
     csv_display: str | None = None  # the CSV file the events (or the later ones) come from
     csv_columns: dict[str, tuple[int, str]] = field(default_factory=dict)  # field -> (col, header)
     csv_vars: dict[str, int] = field(default_factory=dict)  # var name -> column index (0-based)
+    csv_formats: dict[int, AppointmentFormat] = field(default_factory=dict)  # column -> its form
     unread: set[str] = field(default_factory=set)
     """Fields a default or CSV column meant to give but could not (a problem says why)."""
 

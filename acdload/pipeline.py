@@ -23,6 +23,7 @@ from acdload.workers import render_and_check
 class CheckOptions:
     now: datetime
     strict: bool = False
+    phone_region: str | None = None  # --phone-region: for manifests that name none
 
 
 @dataclass(slots=True)
@@ -43,7 +44,7 @@ class Prepared:
 
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
-    load = read_load(paths)
+    load = read_load(paths, options.phone_region)
     payloads, issues = render_and_check(load.events, options.now)
     prepared = Prepared(load, payloads)
     flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
@@ -79,12 +80,24 @@ def _problem(location: Location, issue: FieldIssue, message: str) -> Problem:
     return Problem(location, severity, issue.rule, message, issue.field)
 
 
+def _told_already(event: Event, issue: FieldIssue) -> bool:
+    """An issue that only follows from a value that could not be read, reported already."""
+    manifest = event.manifest
+    if issue.rule == "phone-national":
+        return manifest.phone_region_unread  # the region to read it in is reported instead
+    if issue.rule == "template-render" and issue.field in manifest.templates:
+        return not manifest.templates[issue.field].uses.isdisjoint(event.not_read())
+    return False
+
+
 def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
     problems: list[Problem] = []
     shared: dict[tuple[int, str, str, str], list[tuple[Event, FieldIssue]]] = defaultdict(list)
     for rendered in flagged:
         event = rendered.event
         for issue in rendered.issues:
+            if _told_already(event, issue):
+                continue
             kind = _origin(event, issue.field)
             if kind == "event" or issue.field is None:
                 header = event.csv_header(issue.field)

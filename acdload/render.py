@@ -1,8 +1,8 @@
 """Render: from an event as written to the exact payload that would be POSTed.
 
 Precedence for each field: the event itself, then the manifest's template, then its
-defaults. Phone numbers of telephone events are normalised to E.164 digits before
-templates see them. Problems found here are returned with the field they concern, so the
+defaults. Phone numbers of telephone events are normalised to E.164 digits (national ones
+read in the manifest's phone region) before templates see them. Problems found here are returned with the field they concern, so the
 check stage can say whether they came from the event, a template or a default.
 """
 
@@ -72,7 +72,7 @@ def render_event(event: Event) -> Rendered:
     issues: list[FieldIssue] = []
     telephone = values.get("AcdEventTypesID") in PHONE_TYPES
     if telephone:
-        _normalise_phones(values, PHONE_FIELDS, issues)
+        _normalise_phones(values, PHONE_FIELDS, issues, manifest.phone_region)
     if manifest.templates:
         _render_templates(event, values, issues, telephone)
     payload = {name: values[name] for name in fields.order if values.get(name) is not None}
@@ -117,7 +117,7 @@ def _render_templates(
                     continue
                 values[name] = text if text != "" else None
                 if telephone and name in PHONE_FIELDS:
-                    _normalise_phones(values, (name,), issues)
+                    _normalise_phones(values, (name,), issues, event.manifest.phone_region)
                 context[name] = values[name]  # later templates see it (they come in use order)
     except RenderTimeout as exc:
         name = spec.field
@@ -125,10 +125,12 @@ def _render_templates(
         values.pop(name, None)
 
 
-def _normalise_phones(values: dict[str, Any], names: Any, issues: list[FieldIssue]) -> None:
+def _normalise_phones(
+    values: dict[str, Any], names: Any, issues: list[FieldIssue], region: str | None
+) -> None:
     for name in names:
         written = values.get(name)
         if isinstance(written, str):
-            values[name], issue = phones.normalise(written)
+            values[name], issue = phones.normalise(written, region)
             if issue is not None:
                 issues.append(FieldIssue(name, issue.rule, issue.message))

@@ -52,10 +52,11 @@ class PayloadChecker:
         if _key_cannot_match(rendered, flagged):
             issues.append(FieldIssue("AcdConfigurationGroupsID", "key-unmatchable", _UNMATCHABLE))
         if payload.get("AcdEventTypesID") in PHONE_TYPES:
+            region = rendered.event.manifest.phone_region
             for name in PHONE_FIELDS:
                 digits = payload.get(name)
                 if digits is not None and name not in flagged:
-                    found = phones.check(name, digits)
+                    found = phones.check(name, digits, region)
                     if found is not None:
                         is_error = found.rule != "phone-unassigned"
                         issues.append(FieldIssue(name, found.rule, found.message, is_error))

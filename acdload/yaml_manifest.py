@@ -12,7 +12,6 @@ from zoneinfo import available_timezones
 
 from jinja2 import Environment, TemplateSyntaxError, meta
 
-from acdload.csv_manifest import csv_events
 from acdload.model import (
     KEYABLE_FIELDS,
     Event,
@@ -26,17 +25,29 @@ from acdload.model import (
 )
 from acdload.problems import Location, Problem, error, warning
 from acdload.render import template_environment
+from acdload.rules import phones
 from acdload.rules.appointments import local_zone, zone
 from acdload.schema import event_fields
-from acdload.sources import CsvTable, YList, YMap
-from acdload.sources.csv_source import read_csv
+from acdload.source_section import read_source
+from acdload.sources import YList, YMap
 
-MANIFEST_KEYS = ("version", "defaults", "vars", "templates", "key", "timezone", "events", "source")
-SOURCE_KEYS = ("path", "columns", "delimiter", "encoding")
+MANIFEST_KEYS = (
+    "version",
+    "defaults",
+    "vars",
+    "templates",
+    "key",
+    "timezone",
+    "phone_region",
+    "events",
+    "source",
+)
 EVENT_EXTRA_KEYS = ("vars",)
 
 
-class _Reader:
+class ManifestReader:
+    """Collects the problems of one manifest, each where it was written, while it is read."""
+
     def __init__(self, display: str, path: Path) -> None:
         self.display = display
         self.path = path
@@ -85,11 +96,14 @@ class _Reader:
 
 
 def read_manifest(
-    data: object, display: str, path: Path
+    data: object, display: str, path: Path, phone_region: str | None = None
 ) -> tuple[Manifest, list[Event], list[Problem], Path | None]:
-    """The manifest, its events and problems, and the CSV source file it named (if any)."""
-    reader = _Reader(display, path)
-    manifest = Manifest(display=display, timezone=local_zone())
+    """The manifest, its events and problems, and the CSV source file it named (if any).
+
+    ``phone_region`` (``--phone-region``) applies unless the manifest names its own.
+    """
+    reader = ManifestReader(display, path)
+    manifest = Manifest(display=display, timezone=local_zone(), phone_region=phone_region)
     if not isinstance(data, YMap):
         reader.fail(
             None, "structure", "a manifest is a mapping with 'version: 1' and 'events' or 'source'"
@@ -102,7 +116,7 @@ def read_manifest(
     source_path = None
     source = reader.mapping(data, "source", "source")
     if source is not None:
-        source_path, csv_events_read = _read_source(reader, source, manifest)
+        source_path, csv_events_read = read_source(reader, source, manifest)
         events.extend(csv_events_read)
     if "events" not in data and "source" not in data:
         reader.problems.append(
@@ -115,7 +129,7 @@ def read_manifest(
     return manifest, events, reader.problems, source_path
 
 
-def _read_version(reader: _Reader, data: YMap) -> None:
+def _read_version(reader: ManifestReader, data: YMap) -> None:
     if "version" not in data:
         reader.fail(
             (data.line, data.column), "version", "the manifest needs 'version: 1' at the top"
@@ -128,7 +142,7 @@ def _read_version(reader: _Reader, data: YMap) -> None:
         )
 
 
-def _read_settings(reader: _Reader, data: YMap, manifest: Manifest) -> None:
+def _read_settings(reader: ManifestReader, data: YMap, manifest: Manifest) -> None:
     fields = event_fields()
     defaults = reader.mapping(data, "defaults", "defaults")
     if defaults is not None:
@@ -166,9 +180,25 @@ def _read_settings(reader: _Reader, data: YMap, manifest: Manifest) -> None:
             )
         else:
             manifest.timezone = found
+    if data.get("phone_region") is not None:
+        _read_phone_region(reader, data, manifest)
 
 
-def _read_templates(reader: _Reader, templates: YMap, manifest: Manifest) -> None:
+def _read_phone_region(reader: ManifestReader, data: YMap, manifest: Manifest) -> None:
+    raw = data["phone_region"]
+    why = (
+        f"phone_region must be a two-letter country code such as DE, not {describe(raw)}"
+        if isinstance(raw, YMap | YList)
+        else phones.region_problem(str(raw))
+    )
+    if why is None:
+        manifest.phone_region = str(raw)
+    else:
+        reader.fail(data.value_marks.get("phone_region"), "phone-region", why)
+        manifest.phone_region_unread = True
+
+
+def _read_templates(reader: ManifestReader, templates: YMap, manifest: Manifest) -> None:
     texts = event_fields().texts
     environment = template_environment()
     uses: dict[str, set[str]] = {}
@@ -205,7 +235,9 @@ def _read_templates(reader: _Reader, templates: YMap, manifest: Manifest) -> Non
             )
             compiled = None
             manifest.unread.add(name)  # events without their own value are not told again
-        manifest.templates[name] = TemplateSpec(name, str(raw), location, compiled)
+        manifest.templates[name] = TemplateSpec(
+            name, str(raw), location, compiled, frozenset(uses.get(name, ()))
+        )
     manifest.templates = _in_use_order(manifest.templates, uses)
 
 
@@ -259,7 +291,7 @@ def _template_error_mark(
     return mark[0] + exc.lineno, None
 
 
-def _read_key(reader: _Reader, data: YMap, manifest: Manifest) -> None:
+def _read_key(reader: ManifestReader, data: YMap, manifest: Manifest) -> None:
     raw = data["key"]
     mark = data.value_marks.get("key")
     manifest.key_location = reader.at(mark)
@@ -294,7 +326,7 @@ def _read_key(reader: _Reader, data: YMap, manifest: Manifest) -> None:
         manifest.key = tuple(names)
 
 
-def _read_events(reader: _Reader, data: YMap, manifest: Manifest) -> list[Event]:
+def _read_events(reader: ManifestReader, data: YMap, manifest: Manifest) -> list[Event]:
     raw = data.get("events")
     if raw is None:
         return []
@@ -337,117 +369,3 @@ def _read_events(reader: _Reader, data: YMap, manifest: Manifest) -> list[Event]
             event.unread = frozenset(unread)
         events.append(event)
     return events
-
-
-def _read_source(
-    reader: _Reader, source: YMap, manifest: Manifest
-) -> tuple[Path | None, list[Event]]:
-    reader.unknown_keys(source, SOURCE_KEYS, "source")
-    if source.get("path") is None:
-        reader.fail((source.line, source.column), "source", "source needs a 'path' to the CSV file")
-        return None, []
-    relative = str(source["path"])
-    csv_path = reader.path.parent / relative
-    mark = source.value_marks.get("path")
-    if not csv_path.is_file():
-        reader.fail(mark, "source", f"source file {relative!r} not found (looked for {csv_path})")
-        return None, []
-    columns = source.get("columns")
-    if not isinstance(columns, YMap):
-        reader.fail(
-            source.value_marks.get("columns", (source.line, source.column)),
-            "source",
-            "source needs 'columns': a mapping from each CSV header to an event field, vars.NAME, or null",
-        )
-        return csv_path, []
-    csv_display = str(Path(reader.display).parent / relative)
-    delimiter = None if source.get("delimiter") is None else str(source["delimiter"])
-    encoding = None if source.get("encoding") is None else str(source["encoding"])
-    if not _source_options_usable(reader, source, delimiter, encoding):
-        return csv_path, []
-    try:
-        table, problems = read_csv(csv_path, csv_display, delimiter=delimiter, encoding=encoding)
-    except OSError as exc:
-        reader.fail(mark, "source", f"cannot read source file {relative!r}: {exc.strerror}")
-        return csv_path, []
-    reader.problems.extend(problems)
-    if table is None:
-        return csv_path, []
-    manifest.csv_display = csv_display
-    _map_columns(reader, columns, table, manifest)
-    events, more = csv_events(manifest, table.rows)
-    reader.problems.extend(more)
-    return csv_path, events
-
-
-def _source_options_usable(
-    reader: _Reader, source: YMap, delimiter: str | None, encoding: str | None
-) -> bool:
-    """Check ``delimiter`` and ``encoding`` where they are written, not in the CSV file."""
-    usable = True
-    if delimiter is not None and (len(delimiter) != 1 or delimiter in '"\r\n'):
-        reader.fail(
-            source.value_marks.get("delimiter"),
-            "source",
-            f"delimiter {delimiter!r} cannot be used: give one character such as ',' ';' "
-            'or a tab ("\\t")',
-        )
-        usable = False
-    if encoding is not None:
-        try:
-            b"a".decode(encoding, "replace")  # empty bytes would not look the codec up
-        except LookupError:
-            reader.fail(
-                source.value_marks.get("encoding"),
-                "encoding",
-                f"unknown encoding {encoding!r}: use an encoding name such as 'utf-8' or "
-                "'cp1252' (Excel's on Western European Windows)",
-            )
-            usable = False
-    return usable
-
-
-def _map_columns(reader: _Reader, columns: YMap, table: CsvTable, manifest: Manifest) -> None:
-    fields = event_fields().order
-    positions = {header: index for index, header in enumerate(table.header)}
-    for header, target in columns.items():
-        mark = columns.value_marks.get(header)
-        name = None if target is None else str(target)
-        if header not in positions:
-            reader.fail(
-                columns.key_marks.get(header),
-                "source",
-                f"CSV column {header!r} is not in {manifest.csv_display}{suggest(header, table.header)}",
-            )
-            if name in fields:
-                manifest.unread.add(name)
-            continue
-        if name is None:
-            continue
-        if name.startswith("vars."):
-            manifest.csv_vars[name[5:]] = positions[header]
-        elif name in fields:
-            manifest.csv_columns[name] = (positions[header], header)
-        else:
-            meant = closest(name, fields)
-            reader.fail(
-                mark,
-                "unknown-field",
-                f"{name!r} is not an event field"
-                + (
-                    suggest(name, fields)
-                    or "; map the column to an event field, vars.NAME, or null"
-                ),
-            )
-            if meant is not None:
-                manifest.unread.add(meant)
-    for index, header in enumerate(table.header):
-        if header not in columns:
-            reader.problems.append(
-                error(
-                    Location(manifest.csv_display or reader.display, table.header_line, index + 1),
-                    "unmapped-column",
-                    f"CSV column {header!r} is not named in source.columns of {reader.display}; "
-                    "map it to an event field or vars.NAME, or to null to ignore it",
-                )
-            )

@@ -14,6 +14,8 @@ from click.testing import CliRunner
 
 from acdload.cli import main
 from acdload.model import KEYABLE_FIELDS
+from acdload.source_section import SOURCE_KEYS
+from acdload.yaml_manifest import MANIFEST_KEYS
 
 ROOT = Path(__file__).parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -59,9 +61,15 @@ def test_manifest_field_lists_match_the_event_schema() -> None:
     assert list(MANIFEST["properties"]["templates"]["properties"]) == texts
     columns = MANIFEST["properties"]["source"]["properties"]["columns"]["additionalProperties"]
     assert columns["anyOf"][0]["enum"] == EVENT_FIELDS
+    assert columns["anyOf"][1]["const"] == "dtAppointment"
     key = MANIFEST["properties"]["key"]
     assert set(key["items"]["enum"]) == KEYABLE_FIELDS
     assert set(key["default"]) <= KEYABLE_FIELDS
+
+
+def test_manifest_schema_names_exactly_the_keys_the_reader_accepts() -> None:
+    assert list(MANIFEST["properties"]) == list(MANIFEST_KEYS)
+    assert list(MANIFEST["properties"]["source"]["properties"]) == list(SOURCE_KEYS)
 
 
 @pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
@@ -80,6 +88,9 @@ def test_manifest_schema_refuses_what_acdload_refuses() -> None:
         {"version": 1, "key": ["nPriority"]},
         {"version": 1, "source": {"path": "a.csv", "columns": {"Mail": "Sendr"}}},
         {"version": 1, "templates": {"nPriority": "{{ 5 }}"}},
+        {"version": 1, "phone_region": "Germany"},
+        {"version": 1, "source": {"path": "a.csv", "columns": {}, "date_fromat": "%d.%m.%Y"}},
+        {"version": 1, "source": {"path": "a.csv", "columns": {"Termin": "dtAppointments"}}},
     ]
     for document in wrong:
         assert not validator.is_valid(document), document

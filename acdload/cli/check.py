@@ -3,24 +3,57 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 
 import click
 
-from acdload.cli.options import check_options, now_or_clock, paths_argument
+from acdload.cli.options import (
+    check_options,
+    given_phone_region,
+    now_or_clock,
+    paths_argument,
+    problem_file_options,
+    verbosity_options,
+)
 from acdload.exitcodes import ExitCode
 from acdload.pipeline import CheckOptions, Prepared, prepare
+from acdload.reports.problem_files import write_problem_files
 from acdload.reports.problems import PROBLEM_REPORTERS, TextReporter, Verdict
 from acdload.schema import SCHEMA_NAMES, schema_text
 
 
 def run_checks(paths: tuple[str, ...], strict: bool, now: datetime | None) -> Prepared:
-    return prepare(list(paths), CheckOptions(now=now_or_clock(now), strict=strict))
+    options = CheckOptions(now=now_or_clock(now), strict=strict, phone_region=given_phone_region())
+    return prepare(list(paths), options)
 
 
 def verdict_of(prepared: Prepared) -> Verdict:
     return Verdict(prepared.problems, len(prepared.load.events), len(prepared.load.manifests))
+
+
+def files_read(prepared: Prepared) -> list[str]:
+    """The manifest files of a load, in the order they were read."""
+    return [manifest.display for manifest in prepared.load.manifests]
+
+
+def show_files_read(prepared: Prepared) -> None:
+    """``--verbose``: each manifest read and how many events it gave, on stderr."""
+    counts = Counter(id(event.manifest) for event in prepared.load.events)
+    for manifest in prepared.load.manifests:
+        events = counts[id(manifest)]
+        click.echo(f"read {manifest.display}: {events} event{'' if events == 1 else 's'}", err=True)
+
+
+def format_for_environment(output_format: str, environ: Mapping[str, str] | None = None) -> str:
+    """``auto``: GitHub annotations inside GitHub Actions, text elsewhere."""
+    if output_format != "auto":
+        return output_format
+    env = os.environ if environ is None else environ
+    return "github" if env.get("GITHUB_ACTIONS") == "true" else "text"
 
 
 @click.command("validate")
@@ -29,10 +62,16 @@ def verdict_of(prepared: Prepared) -> Verdict:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(sorted(PROBLEM_REPORTERS)),
+    type=click.Choice([*sorted(PROBLEM_REPORTERS), "auto"]),
     default="text",
     show_default=True,
-    help="text: FILE:LINE:COLUMN lines; json: one document; github: Actions annotations.",
+    help="text: FILE:LINE:COLUMN lines; json: one document; github: Actions annotations; "
+    "auto: github inside GitHub Actions (GITHUB_ACTIONS=true), else text.",
+)
+@problem_file_options
+@verbosity_options(
+    quiet="Print the problems only, without the summary line.",
+    verbose="Also list each manifest read and its number of events (on stderr).",
 )
 @click.pass_context
 def validate_command(
@@ -42,6 +81,10 @@ def validate_command(
     now: datetime | None,
     max_errors: int | None,
     output_format: str,
+    junit: str | None,
+    sarif: str | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Check manifests (files or directories) and report every problem with its location.
 
@@ -53,14 +96,23 @@ def validate_command(
       acdload validate examples/ --now 2026-12-01T08:00:00
       acdload validate campaign.yaml --format json --strict
     """
-    verdict = verdict_of(run_checks(paths, strict, now))
-    PROBLEM_REPORTERS[output_format](sys.stdout, max_errors).report(verdict)
+    prepared = run_checks(paths, strict, now)
+    verdict = verdict_of(prepared)
+    if verbose:
+        show_files_read(prepared)
+    write_problem_files(verdict, files_read(prepared), command="validate", junit=junit, sarif=sarif)
+    reporter = PROBLEM_REPORTERS[format_for_environment(output_format)]
+    reporter(sys.stdout, max_errors, summary=not quiet).report(verdict)
     ctx.exit(int(ExitCode.OK if verdict.valid else ExitCode.FAILURE))
 
 
 @click.command("render")
 @paths_argument
 @check_options
+@verbosity_options(
+    quiet="Print the problems on stderr without the summary line.",
+    verbose="Also list each manifest read and its number of events (on stderr).",
+)
 @click.pass_context
 def render_command(
     ctx: click.Context,
@@ -68,6 +120,8 @@ def render_command(
     strict: bool,
     now: datetime | None,
     max_errors: int | None,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Print the exact create payloads, one JSON object per line, in submission order.
 
@@ -80,8 +134,10 @@ def render_command(
     """
     prepared = run_checks(paths, strict, now)
     verdict = verdict_of(prepared)
+    if verbose:
+        show_files_read(prepared)
     if verdict.problems:
-        TextReporter(sys.stderr, max_errors).report(verdict)
+        TextReporter(sys.stderr, max_errors, summary=not quiet).report(verdict)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
     out = sys.stdout
@@ -91,8 +147,12 @@ def render_command(
 
 @click.command("schema")
 @click.argument("name", type=click.Choice(SCHEMA_NAMES), default="event")
-def schema_command(name: str) -> None:
-    """Print a JSON Schema: ``event`` (one create payload) or ``manifest`` (for editors).
+@verbosity_options(
+    quiet="Accepted for uniformity: schema prints nothing but the schema.",
+    verbose="Accepted for uniformity: schema has no more detail to show.",
+)
+def schema_command(name: str, quiet: bool, verbose: bool) -> None:
+    """Print a JSON Schema: event (one create payload) or manifest (for editors).
 
     \b
     Example:

@@ -31,12 +31,53 @@ class Timestamp(click.ParamType):  # type: ignore[type-arg]  # generic only in n
             )
 
 
+class PhoneRegion(click.ParamType):  # type: ignore[type-arg]  # generic only in newer click
+    """An ISO 3166 alpha-2 country code that libphonenumber has a numbering plan for."""
+
+    name = "region"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from acdload.rules import phones  # only when given: the emulator command needs none
+
+        text = str(value)
+        why = phones.region_problem(text)
+        if why is not None:
+            self.fail(why, param, ctx)
+        return text
+
+
+PHONE_REGION = "acdload.phone_region"
+"""``ctx.meta`` key of ``--phone-region``: kept there rather than handed to each command as a
+parameter, so that every command with the check options reads it (see ``given_phone_region``)."""
+
+
+def _keep_phone_region(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[PHONE_REGION] = value
+
+
+def given_phone_region() -> str | None:
+    """``--phone-region`` of the command running, if it was given."""
+    ctx = click.get_current_context(silent=True)
+    return None if ctx is None else ctx.meta.get(PHONE_REGION)
+
+
 def paths_argument(func: F) -> F:
     return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
 
 
 def check_options(func: F) -> F:
     """The options that decide a validation verdict, shared by validate, render and plan."""
+    func = click.option(
+        "--phone-region",
+        type=PhoneRegion(),
+        default=None,
+        expose_value=False,
+        callback=_keep_phone_region,
+        metavar="CC",
+        help="Read national phone numbers (0170 1234567) as dialled in this country "
+        "(ISO 3166 code, e.g. DE); a manifest's own phone_region wins.",
+    )(func)
     func = click.option(
         "--max-errors",
         type=click.IntRange(min=1),
@@ -57,3 +98,77 @@ def check_options(func: F) -> F:
 
 def now_or_clock(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
+
+
+VERBOSITY = "acdload.verbosity"
+"""``ctx.meta`` key: -1 with ``--quiet``, 1 with ``--verbose``, else 0 (or absent)."""
+
+
+def _exclusive(other: str, level: int) -> Callable[[click.Context, click.Parameter, bool], bool]:
+    def record(ctx: click.Context, param: click.Parameter, value: bool) -> bool:
+        if value and ctx.meta.get(VERBOSITY, 0) == -level:
+            raise click.UsageError(f"--{param.name} and --{other} cannot be used together", ctx)
+        if value:
+            ctx.meta[VERBOSITY] = level
+        return value
+
+    return record
+
+
+def verbosity_params(quiet: str, verbose: str, expose_value: bool = True) -> list[click.Option]:
+    """``-q/--quiet`` and ``-v/--verbose``; each command says what they mean for it.
+
+    Quiet drops chatter on stderr (progress, summaries), never problems or data; verbose
+    adds detail. The level is also kept in ``ctx.meta[VERBOSITY]`` for code that is not
+    handed the parameters (the emulator command).
+    """
+    return [
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=expose_value,
+            callback=_exclusive("verbose", -1),
+            help=quiet,
+        ),
+        click.Option(
+            ["-v", "--verbose"],
+            is_flag=True,
+            expose_value=expose_value,
+            callback=_exclusive("quiet", 1),
+            help=verbose,
+        ),
+    ]
+
+
+def verbosity_options(*, quiet: str, verbose: str) -> Callable[[F], F]:
+    """The decorator form of :func:`verbosity_params` (parameters ``quiet`` and ``verbose``)."""
+
+    def decorate(func: F) -> F:
+        params = getattr(func, "__click_params__", None)
+        if params is None:
+            params = []
+            func.__click_params__ = params  # type: ignore[attr-defined]
+        # click lists decorator parameters in reverse; these two show in the order given.
+        params.extend(reversed(verbosity_params(quiet, verbose)))
+        return func
+
+    return decorate
+
+
+def problem_file_options(func: F) -> F:
+    """``--junit FILE`` and ``--sarif FILE``: the validation problems for CI dashboards."""
+    func = click.option(
+        "--sarif",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        metavar="FILE",
+        help="Also write the validation problems to FILE as SARIF 2.1.0 (code scanning).",
+    )(func)
+    func = click.option(
+        "--junit",
+        type=click.Path(dir_okay=False, writable=True),
+        default=None,
+        metavar="FILE",
+        help="Also write the validation problems to FILE as JUnit XML (one test case per file).",
+    )(func)
+    return func
