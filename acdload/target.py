@@ -1,22 +1,26 @@
 """Which server a plan or apply talks to, and with which token.
 
-Precedence: explicit flags, then environment variables, then the config file. The token
-never comes from a manifest or a plain flag value (it would show in process lists and
-shell history): only ``ACDLOAD_TOKEN``, ``--token-file`` or a target's ``token_env``.
+Precedence: explicit flags (``--base-url``, ``--target``, ``--emulator``, ``--offline``),
+then environment variables (``ACDLOAD_BASE_URL``, ``ACDLOAD_TARGET``), then the config
+file's ``default_target`` (``acdload.config``). The token never comes from a manifest or a
+plain flag value (it would show in process lists and shell history): ``--token-file``,
+else the variable a configured target names in ``token_env``, else ``ACDLOAD_TOKEN``.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from acdload.client import check_base_url
+from acdload.config import CONFIG_FILE, Config, NamedTarget, load_config
 from acdload.errors import UsageProblem
 
 BASE_URL_ENV = "ACDLOAD_BASE_URL"
 TOKEN_ENV = "ACDLOAD_TOKEN"
+TARGET_ENV = "ACDLOAD_TARGET"
 STATE_DIR = Path(".acdload")
 
 
@@ -28,6 +32,7 @@ class Target:
     base_url: str | None = None
     token: str | None = None
     state_dir: Path | None = None
+    name: str | None = None  # the config's name for it, when chosen by name
 
     @property
     def label(self) -> str | None:
@@ -53,14 +58,25 @@ def resolve_target(
     emulator: bool,
     offline: bool,
     token_file: str | None,
+    target: str | None = None,
     environ: Mapping[str, str] | None = None,
-    configured_url: str | None = None,
-    configured_token_env: str | None = None,
+    config: Callable[[], Config] | None = None,
 ) -> Target:
+    """The target the flags, then the environment, then the config file name.
+
+    ``config`` is called only when a target must come from the config file (``--target``,
+    ``ACDLOAD_TARGET`` or nothing else named one), so a broken config never stops a run
+    that does not use it.
+    """
     env = os.environ if environ is None else environ
     chosen = [
         flag
-        for flag, on in (("--base-url", base_url), ("--emulator", emulator), ("--offline", offline))
+        for flag, on in (
+            ("--base-url", base_url),
+            ("--target", target),
+            ("--emulator", emulator),
+            ("--offline", offline),
+        )
         if on
     ]
     if len(chosen) > 1:
@@ -69,30 +85,54 @@ def resolve_target(
         return Target("offline")
     if emulator:
         return Target("emulator", state_dir=STATE_DIR)
-    url = base_url or env.get(BASE_URL_ENV) or configured_url
+    read_config = config if config is not None else lambda: load_config(Path.cwd())
+    named: NamedTarget | None = None
+    url = base_url
+    if url is None and target is not None:
+        named = read_config().target(target)
+    elif url is None:
+        if env.get(BASE_URL_ENV) and env.get(TARGET_ENV):
+            raise UsageProblem(
+                f"{BASE_URL_ENV} and {TARGET_ENV} are both set; choose one target",
+                hint="unset one of them, or give --base-url or --target, which win over both",
+            )
+        url = env.get(BASE_URL_ENV) or None
+        if url is None and env.get(TARGET_ENV):
+            named = read_config().target(env[TARGET_ENV].strip(), given_as=TARGET_ENV)
+        elif url is None:
+            settings = read_config()
+            if settings.default_target is not None:
+                named = settings.target(settings.default_target)
+            elif settings.targets:
+                raise UsageProblem(
+                    "no target: nothing says which jtel server to use",
+                    hint=f"give --target NAME (configured in {settings.source}: "
+                    f"{', '.join(sorted(settings.targets))}), --base-url URL, --emulator "
+                    "or --offline",
+                )
+    if named is not None:
+        url = named.base_url
     if not url:
         raise UsageProblem(
             "no target: nothing says which jtel server to use",
-            hint=f"give --base-url URL (or set {BASE_URL_ENV}), --emulator for the bundled "
-            "emulator, or --offline to plan without a server",
+            hint=f"give --base-url URL (or set {BASE_URL_ENV}), --target NAME for a target of "
+            f"{CONFIG_FILE}, --emulator for the bundled emulator, or --offline to plan without "
+            "a server",
         )
     url = check_base_url(url)
-    token = None
-    if token_file:
-        token = read_token_file(token_file)
-    elif env.get(TOKEN_ENV):
-        token = env[TOKEN_ENV].strip()
-    elif configured_token_env and env.get(configured_token_env):
-        token = env[configured_token_env].strip()
+    # A target's own variable, never ACDLOAD_TOKEN, when it names one: a token meant for
+    # one server must not be sent to another because it happens to be in the environment.
+    token_env = named.token_env if named is not None and named.token_env else TOKEN_ENV
+    token = read_token_file(token_file) if token_file else env.get(token_env, "").strip()
     if token and not token.isprintable():
         raise UsageProblem(
             "the token contains control characters (a stray newline or tab?)",
             hint="store the token alone, on one line, in the variable or --token-file",
         )
     if not token:
-        names = TOKEN_ENV + (f" or {configured_token_env}" if configured_token_env else "")
         raise UsageProblem(
             f"no token for {url}",
-            hint=f"set {names}, or pass --token-file FILE (never the token itself on the command line)",
+            hint=f"set {token_env}, or pass --token-file FILE (never the token itself on the "
+            "command line)",
         )
-    return Target("url", base_url=url, token=token)
+    return Target("url", base_url=url, token=token, name=named.name if named else None)

@@ -8,26 +8,33 @@ from datetime import datetime
 
 import click
 
-from acdload.cli.check import run_checks, verdict_of
-from acdload.cli.options import check_options, paths_argument
+from acdload.cli.check import files_read, run_checks, verdict_of
+from acdload.cli.options import (
+    check_options,
+    paths_argument,
+    problem_file_options,
+    verbosity_options,
+)
 from acdload.cli.target_options import (
     offline_option,
     open_client,
     target_from_options,
     target_options,
+    tls_verify,
 )
 from acdload.exitcodes import ExitCode
 from acdload.plan import build_plan
 from acdload.planfile import digest_manifests, plan_document, save_plan
 from acdload.redact import redact as redact_text
 from acdload.reports.plan import PLAN_REPORTERS, wants_color
+from acdload.reports.problem_files import write_problem_files
 from acdload.reports.problems import TextReporter, Verdict
 
 
-def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool) -> None:
+def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool, quiet: bool) -> None:
     """Validation problems to stderr; masked too with --redact (they quote values)."""
     buffer = io.StringIO()
-    TextReporter(buffer, max_errors).report(verdict)
+    TextReporter(buffer, max_errors, summary=not quiet).report(verdict)
     text = buffer.getvalue()
     sys.stderr.write(redact_text(text) if redact else text)
 
@@ -63,14 +70,21 @@ def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool) -> No
     is_flag=True,
     help="Mask phone numbers and e-mail addresses in text and Markdown output and in messages.",
 )
-@click.option("-v", "--verbose", is_flag=True, help="List unchanged events too.")
+@problem_file_options
+@verbosity_options(
+    quiet="Print validation problems without their summary line (the plan itself is data).",
+    verbose="List unchanged events too.",
+)
 @click.pass_context
 def plan_command(
     ctx: click.Context,
     paths: tuple[str, ...],
     base_url: str | None,
+    target: str | None,
     emulator: bool,
     token_file: str | None,
+    timeout: float,
+    ca_bundle: str | None,
     offline: bool,
     strict: bool,
     now: datetime | None,
@@ -79,6 +93,9 @@ def plan_command(
     out_path: str | None,
     detailed_exitcode: bool,
     redact: bool,
+    junit: str | None,
+    sarif: str | None,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """Show what apply would do: which events it would create, which already exist
@@ -86,7 +103,7 @@ def plan_command(
 
     Events are matched to the server's by the manifest's key. The API cannot update
     an event, so a drift is shown with its differences and left alone. The token comes
-    from ACDLOAD_TOKEN or --token-file, never from a flag value.
+    from --token-file, a --target's token_env or ACDLOAD_TOKEN, never from a flag value.
 
     Exit 0 ok, 1 invalid manifests (nothing is fetched), 2 usage error or no target,
     3 target unusable; with --detailed-exitcode, 4 when creates are pending.
@@ -95,20 +112,22 @@ def plan_command(
     Example:
       ACDLOAD_TOKEN=... acdload plan examples/ --base-url https://jtel.example/rest/v1.0/1000
       acdload plan examples/ --emulator --out plan.json
+      acdload plan manifests/ --target staging --sarif problems.sarif
       acdload plan campaign.yaml --offline --format markdown --redact
     """
-    target = target_from_options(
-        base_url=base_url, emulator=emulator, token_file=token_file, offline=offline
+    chosen = target_from_options(
+        base_url=base_url, emulator=emulator, token_file=token_file, offline=offline, target=target
     )
     prepared = run_checks(paths, strict, now)
     verdict = verdict_of(prepared)
+    write_problem_files(verdict, files_read(prepared), command="plan", junit=junit, sarif=sarif)
     if verdict.problems:
-        _show_problems(verdict, max_errors, redact)
+        _show_problems(verdict, max_errors, redact, quiet)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with open_client(target) as client:
+    with open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client:
         records = client.list_events() if client is not None else None
-    plan = build_plan(prepared, records, target.label)
+    plan = build_plan(prepared, records, chosen.label)
     if out_path is not None:
         document = plan_document(plan, digest_manifests(paths, prepared), records)
         save_plan(out_path, document)

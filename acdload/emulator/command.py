@@ -121,7 +121,9 @@ def emulator_command(
             latency_ms=latency_ms,
             seed=seed,
         )
-        serve_forever(config, sys.stdout, err=sys.stderr)
+        # ``acdload emulator -q`` (the main CLI adds the option) sets this level to -1.
+        quiet = click.get_current_context().meta.get("acdload.verbosity", 0) < 0
+        serve_forever(config, sys.stdout, err=None if quiet else sys.stderr)
     except EmulatorConfigError as err:
         if err.option is None:
             raise click.UsageError(err.message) from None

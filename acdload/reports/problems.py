@@ -48,9 +48,10 @@ def summary_line(verdict: Verdict) -> str:
 class ProblemReporter:
     name: ClassVar[str]
 
-    def __init__(self, out: TextIO, max_problems: int | None = None) -> None:
+    def __init__(self, out: TextIO, max_problems: int | None = None, summary: bool = True) -> None:
         self.out = out
         self.max_problems = max_problems
+        self.summary = summary  # the closing summary line (text and github; off with --quiet)
 
     def shown(self, verdict: Verdict) -> list[Problem]:
         if self.max_problems is None:
@@ -75,7 +76,8 @@ class TextReporter(ProblemReporter):
         hidden = len(verdict.problems) - len(shown)
         if hidden:
             self.out.write(f"... {hidden} more not shown (--max-errors {self.max_problems})\n")
-        self.out.write(summary_line(verdict) + "\n")
+        if self.summary:
+            self.out.write(summary_line(verdict) + "\n")
 
 
 class JsonReporter(ProblemReporter):
@@ -116,7 +118,8 @@ class GithubReporter(ProblemReporter):
             self.out.write(
                 f"::{problem.severity.value} {','.join(props)}::{_escape_data(problem.message)}\n"
             )
-        self.out.write(summary_line(verdict) + "\n")
+        if self.summary:
+            self.out.write(summary_line(verdict) + "\n")
 
 
 PROBLEM_REPORTERS: dict[str, type[ProblemReporter]] = {
