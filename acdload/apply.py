@@ -26,6 +26,11 @@ OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
 SUCCESS = frozenset({"created", "updated", "exists", "drift"})
 FAILING_STREAK = 5
 """Events failed in a row (after their retries) that mean the server itself is failing."""
+SETTLE_FACTOR = 1.5
+"""The default settle wait, in timeouts. A create that timed out may have been waited for a
+whole timeout already, so a server that commits it up to 2.5 timeouts after it was sent is
+found by the look-up; with a wait of exactly one timeout, a server that takes twice the
+timeout (emulator ``--late-commit-ms`` = 2 x ``--timeout``) races the look-up."""
 
 
 class PlannedAction(Protocol):
@@ -72,7 +77,7 @@ class ApplyOptions:
     retry_seconds: float = 120.0  # give up on one event after this long
     max_attempts: int = 6
     settle_seconds: float | None = (
-        None  # wait before checking an unanswered create (default: timeout)
+        None  # wait before checking an unanswered create (default: SETTLE_FACTOR x timeout)
     )
 
 
@@ -194,7 +199,7 @@ class Applier:
                 self._observer(result)
                 continue
             try:
-                self._create(action, result, key)
+                self._create(action, result, key, carried.sent_at.get(key))
             except TargetError as exc:
                 result.outcome = "failed"
                 result.error = exc.message
@@ -250,16 +255,30 @@ class Applier:
                 time.sleep(wait)
         self._last_send = time.monotonic()
 
-    def _create(self, action: PlannedAction, result: Result, key: KeyText) -> None:
+    def _create(
+        self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
+    ) -> None:
+        """``unanswered_since``: when an unfinished earlier run sent this create, no answer
+        recorded; it may still land, so it is waited for and looked up before sending again."""
         options = self._options
+        settle = options.settle_seconds
+        if settle is None:
+            settle = options.timeout * SETTLE_FACTOR
+        if unanswered_since is not None:
+            time.sleep(max(0.0, unanswered_since + options.timeout + settle - time.time()))
+            found = self._lookup.find(action.key)
+            if found is not None:
+                result.outcome, result.event_id = "created", found
+                self._journal.done(action.index, key, result.outcome, result.event_id)
+                return
         deadline = time.monotonic() + options.retry_seconds
-        settle = options.settle_seconds if options.settle_seconds is not None else options.timeout
-        self._journal.sent(action.index, key)
         while True:
             self._pace()
             result.attempts += 1
             ambiguous = False
             wait: float | None = None
+            # Before every send, retries too: a resumed run waits from the last one.
+            self._journal.sent(action.index, key)
             self._failpoint.hit("before-send")
             self._failpoint.hit("in-flight")
             try:

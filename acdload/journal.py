@@ -41,6 +41,8 @@ class Carried:
     """What unfinished earlier runs against this target sent: key -> created event ID or None."""
 
     sent: dict[KeyText, int | None] = field(default_factory=dict)
+    sent_at: dict[KeyText, float] = field(default_factory=dict)
+    """When a key without an outcome was last sent: its request may still land on the server."""
 
 
 class Journal:
@@ -93,6 +95,7 @@ class Journal:
         if not self.path.exists():
             return carried
         runs: dict[str, dict[KeyText, int | None]] = {}
+        sent_at: dict[KeyText, float] = {}
         for entry in _entries(self.path):
             if entry.get("target") != self.target:
                 continue
@@ -106,17 +109,21 @@ class Journal:
                 key = entry["key"]
                 if kind == "sent":
                     runs[run].setdefault(key, None)
+                    sent_at[key] = max(sent_at.get(key, 0.0), entry.get("at") or 0.0)
                 elif entry.get("outcome") in ("created", "updated"):
                     runs[run][key] = entry.get("event_id")
         for sent in runs.values():
             for key, event_id in sent.items():
                 if carried.sent.get(key) is None:
                     carried.sent[key] = event_id
+        carried.sent_at = {k: sent_at[k] for k, v in carried.sent.items() if v is None}
         return carried
 
     def _write(self, entry: dict[str, Any]) -> None:
         if self._out is None:
             self._out = open_private(self.path, append=True)
+            if _ends_mid_line(self.path):
+                self._out.write("\n")  # a line cut short must not swallow this run's first
         entry["run"] = self.run_id
         entry["target"] = self.target
         self._out.write(json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
@@ -126,7 +133,7 @@ class Journal:
         self._write({"kind": "start", "at": time.time(), "pid": os.getpid()})
 
     def sent(self, index: int, key: KeyText) -> None:
-        self._write({"kind": "sent", "index": index, "key": key})
+        self._write({"kind": "sent", "index": index, "key": key, "at": time.time()})
 
     def done(self, index: int, key: KeyText, outcome: str, event_id: int | None) -> None:
         self._write(
@@ -142,6 +149,14 @@ class Journal:
 
     def end(self) -> None:
         self._write({"kind": "end", "at": time.time()})
+
+
+def _ends_mid_line(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        if handle.seek(0, os.SEEK_END) == 0:
+            return False
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) != b"\n"
 
 
 def _entries(path: Path) -> Iterator[dict[str, Any]]:

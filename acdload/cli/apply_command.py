@@ -15,8 +15,13 @@ import click
 
 from acdload.apply import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
 from acdload.cli.check import run_checks, verdict_of
-from acdload.cli.options import check_options
-from acdload.cli.target_options import open_client, target_from_options, target_options
+from acdload.cli.options import check_options, verbosity_options
+from acdload.cli.target_options import (
+    open_client,
+    target_from_options,
+    target_options,
+    tls_verify,
+)
 from acdload.errors import UsageProblem
 from acdload.exitcodes import ExitCode
 from acdload.journal import Journal
@@ -105,8 +110,8 @@ RESULT_LINES = 20
 """Loads up to this size get a line per event in the report on stderr; larger ones counts."""
 
 
-def _echo_results(run: ApplyRun, redacted: bool) -> None:
-    if len(run.results) > RESULT_LINES:
+def _echo_results(run: ApplyRun, redacted: bool, every: bool = False) -> None:
+    if len(run.results) > RESULT_LINES and not every:
         return
     for result in run.results:
         event = f"event {result.event_id}" if result.event_id is not None else "no event"
@@ -149,16 +154,11 @@ def _summary_line(run: ApplyRun) -> str:
     help="The journal of this target's runs (default .acdload/journal.jsonl); keep it between "
     "CI runs so an interrupted apply resumes with exact outcomes.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.05),
-    default=30.0,
-    show_default=True,
-    help="Seconds to wait for each answer.",
-)
-@click.option("--ca-bundle", metavar="FILE", help="Verify TLS with this CA bundle (private CAs).")
 @click.option("--redact", is_flag=True, help="Mask phone numbers and e-mail addresses in output.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@verbosity_options(
+    quiet="Print failures and errors only: no plan line, progress, per-event lines or summary.",
+    verbose=f"A line per event in the closing report, even for loads over {RESULT_LINES} events.",
+)
 @click.pass_context
 def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any) -> None:
     """Create the planned events on the server, in manifest order, each exactly once.
@@ -178,7 +178,10 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             hint="review the plan (acdload plan), then run apply again with --yes",
         )
     target = target_from_options(
-        base_url=options["base_url"], emulator=options["emulator"], token_file=options["token_file"]
+        base_url=options["base_url"],
+        emulator=options["emulator"],
+        token_file=options["token_file"],
+        target=options["target"],
     )
     saved = load_plan(paths[0]) if _is_plan_file(paths) else None
     payloads: list[dict[str, Any]]
@@ -190,10 +193,11 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         if not verdict.valid:
             ctx.exit(int(ExitCode.FAILURE))
         payloads = prepared.payloads
-    verify: bool | str = options["ca_bundle"] or True
     journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
     with (
-        open_client(target, timeout=options["timeout"], verify=verify) as client,
+        open_client(
+            target, timeout=options["timeout"], verify=tls_verify(options["ca_bundle"])
+        ) as client,
         # The lock is taken before the server is read: a plan made while another apply is
         # still creating would send its events a second time.
         Journal(journal_path, target.label) as journal,
@@ -218,8 +222,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         fail_on_drift=options["fail_on_drift"],
     )
     if not options["quiet"]:
-        _echo_results(run, options["redact"])
-    click.echo(_summary_line(run), err=True)
+        _echo_results(run, options["redact"], every=options["verbose"])
+        click.echo(_summary_line(run), err=True)
     if run.target_error is not None:
         click.echo(f"error: {run.target_error.message}", err=True)
         if run.target_error.hint:
@@ -234,11 +238,12 @@ def _run(
     counts = {
         name: sum(1 for a in actions if a.action == name) for name in ("create", "exists", "drift")
     }
-    click.echo(
-        f"plan: {counts['create']} to create, {counts['exists']} unchanged, {counts['drift']} drifted"
-        f" (target {label})",
-        err=True,
-    )
+    if not options["quiet"]:
+        click.echo(
+            f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
+            f"{counts['drift']} drifted (target {label})",
+            err=True,
+        )
     if (
         creates
         and not options["yes"]

@@ -10,13 +10,14 @@ import csv
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
 from acdload.apply import OUTCOMES, ApplyRun, Result
 from acdload.csvcells import guard
-from acdload.files import write_private
+from acdload.files import open_private, write_private
 from acdload.schema import event_fields
 
 RESULT_COLUMNS = (
@@ -48,14 +49,32 @@ def result_row(result: Result) -> dict[str, Any]:
 
 
 def json_report(run: ApplyRun, target: str | None) -> str:
-    document = {
+    return "".join(_json_report_parts(run, target))
+
+
+def _json_report_parts(run: ApplyRun, target: str | None) -> Iterator[str]:
+    """The JSON report (as ``json.dumps(document, indent=2)``) one result at a time.
+
+    Encoding the whole document at once holds every small piece of its text in one list,
+    about 3 KB per event at the peak; a result at a time holds one.
+    """
+    head = {
         "target": target,
         "started": _iso(run.started),
         "finished": _iso(run.finished),
         "summary": summary(run),
-        "results": [result_row(result) for result in run.results],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    text = json.dumps(head, indent=2, ensure_ascii=False)[: -len("\n}")]
+    if not run.results:
+        yield text + ',\n  "results": []\n}\n'
+        return
+    yield text + ',\n  "results": [\n'
+    last = len(run.results) - 1
+    for number, result in enumerate(run.results):
+        item = json.dumps(result_row(result), indent=2, ensure_ascii=False)
+        # JSON text has no raw line breaks inside strings: each one is indentation.
+        yield "    " + item.replace("\n", "\n    ") + (",\n" if number < last else "\n")
+    yield "  ]\n}\n"
 
 
 def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
@@ -135,7 +154,8 @@ def write_reports(
     fail_on_drift: bool = False,
 ) -> None:
     if report:
-        write_private(report, json_report(run, target))
+        with open_private(report) as out:
+            out.writelines(_json_report_parts(run, target))
     if report_csv:
         write_private(report_csv, csv_report(run, payloads))
     if failed:

@@ -1,0 +1,372 @@
+"""What acdload apply costs on top of the round trips it cannot avoid, measured in one run.
+
+In-order submission is bounded by one round trip per event, so acdload's own work per
+event (journal lines flushed before and after every create, the progress observer, the
+report) must stay small next to it. Each measurement gets a fresh emulator process
+(in-memory database) on 127.0.0.1, so each starts empty:
+
+(a) acdload's ``Applier`` (planning excluded: the payloads are generated, every action a
+    create) with a ``JtelClient``, a ``Journal`` in a temporary directory, the CLI's
+    progress observer and the JSON report, against a bare loop of
+    ``requests.Session().post`` sending the same payloads: target >= 0.85;
+(b) the same against a bare ``http.client`` keep-alive loop (reported, no target); and
+    against a ``requests`` loop whose session reads the environment once, as
+    ``JtelClient``'s does: the difference is acdload's own cost per event;
+(c) with the emulator at ``--latency-ms 20``: acdload's rate against the ideal of one
+    event per round trip, the round trip measured with the bare ``http.client`` loop on
+    the same emulator (and, for reference, against 1 / 20 ms): target >= 0.95;
+(d) peak memory (``ru_maxrss``) of a whole ``acdload apply`` command (planning included)
+    in a child process at two load sizes; the growth per event beyond a fixed base:
+    target <= about 3 KB per event.
+
+Throughput figures are the best of ``--repeat`` runs (methods interleaved). Figures go to
+bench/results/apply.json; exit 1 when a target is missed.
+
+    python bench/bench_apply.py              # 5,000 creates; memory at 5,000 and 50,000
+    python bench/bench_apply.py --quick      # 1,000 creates; memory at 1,000 and 5,000
+    python bench/bench_apply.py --profile    # also: cProfile of one acdload run
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import http.client
+import io
+import json
+import os
+import platform
+import pstats
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stderr
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import requests  # noqa: E402
+
+from acdload.apply import Applier, ApplyOptions  # noqa: E402
+from acdload.cli.apply_command import Progress  # noqa: E402
+from acdload.client import JtelClient  # noqa: E402
+from acdload.journal import Journal  # noqa: E402
+from acdload.plan import Action  # noqa: E402
+from acdload.reports.outcomes import write_reports  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results" / "apply.json"
+TOKEN = "bench-token"
+KEY_FIELDS = ("AcdEventTypesID", "Sender", "UserData")
+LATENCY_MS = 20
+TARGET_VS_REQUESTS = 0.85
+TARGET_VS_ROUND_TRIP = 0.95
+TARGET_KB_PER_EVENT = 3.0
+
+
+def payload(number: int) -> dict[str, Any]:
+    """A callback as ``acdload render`` makes it (phone normalised, texts filled in)."""
+    return {
+        "AcdEventTypesID": 3,
+        "AcdGroupsID": 235,
+        "Sender": f"49170{1000000 + number}",
+        "Receiver": "4930901820",
+        "Subject": f"Callback request from 49170{1000000 + number} on 2027.03.01 at 09:00",
+        "Body": f"Please call back customer {number} for the Service Desk.\r\nReason: invoice",
+        "CrmURL": f"https://crm.example.com/customers/K-{number}",
+        "UserData": f"K-{number}",
+        "nPriority": 50,
+        "dtAppointmentDate": "2027-03-01",
+        "dtAppointmentTime": "09:00",
+    }
+
+
+@contextmanager
+def emulator(*options: str) -> Iterator[str]:
+    """A fresh emulator process (in-memory database); yields its base URL."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-m", "acdload.emulator", "--token", TOKEN, *options]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"{command} did not print its URL")
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def count_events(base_url: str) -> int:
+    with requests.Session() as session:
+        answer = session.get(
+            base_url + "/acd/events", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=120
+        )
+        return int(answer.json()["count"])
+
+
+# -- the three clients -------------------------------------------------------------------
+
+
+def run_acdload(base_url: str, payloads: list[dict[str, Any]]) -> float:
+    """Seconds for acdload's Applier to create ``payloads``, the JSON report included."""
+    actions = [
+        Action(n, "bench.csv", n + 2, {f: p.get(f) for f in KEY_FIELDS}, "create", None, {}, p)
+        for n, p in enumerate(payloads)
+    ]
+    with tempfile.TemporaryDirectory() as scratch:
+        journal_path = Path(scratch) / "journal.jsonl"
+        with (
+            JtelClient(base_url, TOKEN, timeout=30) as client,
+            Journal(journal_path, base_url) as journal,
+            redirect_stderr(io.StringIO()),
+        ):
+            progress = Progress(len(actions), hide=False, show_redacted=False)
+            applier = Applier(client, journal, ApplyOptions(timeout=30), KEY_FIELDS, progress)
+            started = time.perf_counter()
+            run = applier.run(list(actions))
+            write_reports(run, payloads, base_url, report=str(Path(scratch) / "report.json"))
+            seconds = time.perf_counter() - started
+    failed = [r for r in run.results if r.outcome != "created"]
+    if failed:
+        raise RuntimeError(f"acdload: {len(failed)} events not created: {failed[0]}")
+    return seconds
+
+
+def run_requests(base_url: str, payloads: list[dict[str, Any]], trust_env: bool = True) -> float:
+    """Seconds for a bare ``requests.Session().post`` loop sending the same payloads."""
+    url = base_url + "/acd/events/create"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    with requests.Session() as session:
+        session.trust_env = trust_env
+        started = time.perf_counter()
+        for item in payloads:
+            answer = session.post(url, data=json.dumps(item).encode(), headers=headers, timeout=30)
+            if answer.status_code != 200:
+                raise RuntimeError(f"requests: create answered {answer.status_code}")
+        return time.perf_counter() - started
+
+
+def run_http_client(base_url: str, payloads: list[dict[str, Any]]) -> float:
+    """Seconds for a bare ``http.client`` keep-alive loop sending the same payloads."""
+    parts = urlsplit(base_url)
+    path = parts.path + "/acd/events/create"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+    try:
+        started = time.perf_counter()
+        for item in payloads:
+            connection.request("POST", path, json.dumps(item).encode(), headers)
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 200:
+                raise RuntimeError(f"http.client: create answered {answer.status}")
+        return time.perf_counter() - started
+    finally:
+        connection.close()
+
+
+CLIENTS: dict[str, Callable[[str, list[dict[str, Any]]], float]] = {
+    "acdload apply": run_acdload,
+    "requests loop": run_requests,
+    # The session as JtelClient sets it up: the environment read once, not per request.
+    "requests, trust_env off": lambda url, payloads: run_requests(url, payloads, False),
+    "http.client loop": run_http_client,
+}
+
+
+def best_rates(
+    count: int, repeat: int, options: tuple[str, ...] = ()
+) -> dict[str, dict[str, float]]:
+    """Creates per second of each client (best of ``repeat``), a fresh emulator each time."""
+    payloads = [payload(n) for n in range(count)]
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        for name, client in CLIENTS.items():
+            with emulator(*options) as url:
+                seconds = client(url, payloads)
+                stored = count_events(url)
+            if stored != count:
+                raise RuntimeError(f"{name}: the emulator holds {stored} events, not {count}")
+            best[name] = min(best.get(name, float("inf")), seconds)
+    return {
+        name: {"creates_per_s": round(count / s, 1), "ms_per_create": round(1000 * s / count, 3)}
+        for name, s in best.items()
+    }
+
+
+# -- memory ------------------------------------------------------------------------------
+
+
+def memory_child(manifest: str, base_url: str, out: str) -> None:
+    """In a child process: a whole ``acdload apply`` command, then its peak RSS (KB)."""
+    from acdload.cli import main
+
+    code: Any = 0
+    try:
+        main(["apply", manifest, "--base-url", base_url, "--yes", "-q", "--report", out])
+    except SystemExit as exc:
+        code = exc.code
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+    Path(out + ".peak").write_text(json.dumps({"code": code, "peak_kb": peak_kb}))
+
+
+def peak_memory_kb(count: int) -> int:
+    with tempfile.TemporaryDirectory() as scratch, emulator() as url:
+        manifest = Path(scratch) / "load.csv"
+        fields = list(payload(0))
+        with manifest.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fields)
+            writer.writeheader()
+            writer.writerows(payload(n) for n in range(count))
+        out = str(Path(scratch) / "report.json")
+        env = {**os.environ, "ACDLOAD_TOKEN": TOKEN}
+        subprocess.run(
+            [sys.executable, __file__, "--memory-child", str(manifest), url, out],
+            check=True,
+            cwd=scratch,
+            env=env,
+        )
+        result = json.loads(Path(out + ".peak").read_text())
+        if result["code"] not in (0, None):
+            raise RuntimeError(f"apply of {count} events exited {result['code']}")
+        if count_events(url) != count:
+            raise RuntimeError(f"apply of {count} events did not create them all")
+        return int(result["peak_kb"])
+
+
+def profile_acdload(count: int) -> str:
+    payloads = [payload(n) for n in range(count)]
+    profiler = cProfile.Profile()
+    with emulator() as url:
+        profiler.enable()
+        run_acdload(url, payloads)
+        profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(15)
+    return text.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 creates; memory to 5,000")
+    parser.add_argument("--count", type=int, help="creates per throughput run (default 5000)")
+    parser.add_argument("--repeat", type=int, help="runs per client, best kept (default 3)")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of acdload")
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        memory_child(*args.memory_child)
+        return 0
+    count = args.count or (1000 if args.quick else 5000)
+    repeat = args.repeat or (1 if args.quick else 3)
+    latency_count = 200 if args.quick else 500
+    sizes = (1000, 5000) if args.quick else (5000, 50000)
+    started = time.perf_counter()
+
+    rates = best_rates(count, repeat)
+    ours = rates["acdload apply"]["creates_per_s"]
+    vs_requests = ours / rates["requests loop"]["creates_per_s"]
+    vs_http_client = ours / rates["http.client loop"]["creates_per_s"]
+    own_ms = (
+        rates["acdload apply"]["ms_per_create"] - rates["requests, trust_env off"]["ms_per_create"]
+    )
+
+    slow = best_rates(latency_count, 1, ("--latency-ms", str(LATENCY_MS)))
+    slow_ours = slow["acdload apply"]["creates_per_s"]
+    round_trip_ms = slow["http.client loop"]["ms_per_create"]
+    vs_round_trip = slow_ours * round_trip_ms / 1000
+    vs_latency = slow_ours * LATENCY_MS / 1000
+
+    peaks = {size: peak_memory_kb(size) for size in sizes}
+    small, large = sizes
+    kb_per_event = (peaks[large] - peaks[small]) / (large - small)
+    base_kb = peaks[small] - kb_per_event * small
+    seconds = time.perf_counter() - started
+
+    print(f"{count} sequential creates to the emulator on 127.0.0.1 (best of {repeat})")
+    print(f"{'client':<26}{'creates/s':>11}{'ms/create':>11}")
+    for name, figure in rates.items():
+        print(f"{name:<26}{figure['creates_per_s']:>11.0f}{figure['ms_per_create']:>11.3f}")
+    print(f"acdload / requests loop:    {vs_requests:.3f}  (target >= {TARGET_VS_REQUESTS})")
+    print(f"acdload / http.client loop: {vs_http_client:.3f}")
+    print(f"acdload's own cost (journal, progress, report): {own_ms:.3f} ms per event")
+    print(f"\n{latency_count} creates, emulator --latency-ms {LATENCY_MS}")
+    for name, figure in slow.items():
+        print(f"{name:<26}{figure['creates_per_s']:>11.1f}{figure['ms_per_create']:>11.3f}")
+    print(
+        f"acdload / one event per round trip ({round_trip_ms:.2f} ms): {vs_round_trip:.3f}"
+        f"  (target >= {TARGET_VS_ROUND_TRIP}); vs 1/{LATENCY_MS} ms: {vs_latency:.3f}"
+    )
+    print("\npeak memory of a whole apply command (planning included), ru_maxrss")
+    for size, peak in peaks.items():
+        print(f"{size:>7} events: {peak / 1024:8.1f} MB")
+    print(
+        f"beyond a base of {base_kb / 1024:.1f} MB: {kb_per_event:.2f} KB per event"
+        f"  (target <= {TARGET_KB_PER_EVENT})"
+    )
+    met = {
+        "vs_requests": vs_requests >= TARGET_VS_REQUESTS,
+        "vs_round_trip": vs_round_trip >= TARGET_VS_ROUND_TRIP,
+        "kb_per_event": kb_per_event <= TARGET_KB_PER_EVENT,
+    }
+    verdicts = ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items())
+    print(f"\ntargets: {verdicts}")
+    print(f"({seconds:.0f} s)")
+    if args.profile:
+        print("\ncProfile of one acdload run (tottime):")
+        print(profile_acdload(count))
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "creates": count,
+                "repeat": repeat,
+                "throughput": rates,
+                "ratio_vs_requests": round(vs_requests, 3),
+                "ratio_vs_http_client": round(vs_http_client, 3),
+                "acdload_own_ms_per_event": round(own_ms, 3),
+                "latency_ms": LATENCY_MS,
+                "latency_creates": latency_count,
+                "throughput_with_latency": slow,
+                "ratio_vs_round_trip": round(vs_round_trip, 3),
+                "ratio_vs_latency_only": round(vs_latency, 3),
+                "peak_memory_kb": {str(size): peak for size, peak in peaks.items()},
+                "memory_base_kb": round(base_kb),
+                "memory_kb_per_event": round(kb_per_event, 2),
+                "targets": {
+                    "ratio_vs_requests": TARGET_VS_REQUESTS,
+                    "ratio_vs_round_trip": TARGET_VS_ROUND_TRIP,
+                    "kb_per_event": TARGET_KB_PER_EVENT,
+                },
+                "targets_met": met,
+                "seconds": round(seconds, 1),
+                "python": platform.python_version(),
+                "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+            },
+            indent=2,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    return 0 if all(met.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
