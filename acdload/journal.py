@@ -72,7 +72,9 @@ class Journal:
     def _acquire_lock(self) -> None:
         lock_path = self.path.with_name(self.path.name + ".lock")
         # Held for the run; owner-only like every file of the state directory.
-        handle = os.fdopen(os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8")
+        handle = os.fdopen(
+            os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8"
+        )
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from acdload.collector import collector_paused
 from acdload.csv_manifest import read_standalone_csv
 from acdload.errors import UsageProblem
 from acdload.model import Event, Manifest
@@ -93,6 +94,12 @@ def _source_owners(directory: Path, cache: dict[Path, dict[Path, Path]]) -> dict
 
 
 def read_load(paths: list[str], phone_region: str | None = None) -> Load:
+    """Every file of the load, read with the cyclic collector paused (see ``collector``)."""
+    with collector_paused():
+        return _read_load(paths, phone_region)
+
+
+def _read_load(paths: list[str], phone_region: str | None) -> Load:
     """Every manifest named, read in order; ``phone_region`` is ``--phone-region``: where
     national numbers are dialled, for manifests that do not say so themselves."""
     load = Load()

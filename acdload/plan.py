@@ -18,12 +18,12 @@ plus the size of the server's list.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from acdload.collector import collector_paused
 
 if TYPE_CHECKING:
     from acdload.pipeline import Prepared
@@ -294,23 +294,6 @@ def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[An
     return changes
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a plan is built.
-
-    Building allocates a few containers per event, all of which stay alive, and each
-    full collection walks every server record: with 100,000 of each, the collector
-    costs a fifth of the match and frees nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def build_plan(
     prepared: Prepared, records: Iterable[Record] | None, target_label: str | None
 ) -> Plan:
@@ -319,7 +302,7 @@ def build_plan(
     ``records`` None means offline: nothing is known about the server, so every event is
     a create. The caller makes sure the load has no errors (its keys are unique).
     """
-    with _collector_paused():
+    with collector_paused():
         return _build_plan(prepared, records, target_label)
 
 

@@ -13,11 +13,11 @@ the growing table again and again although rows of strings can form no cycle.
 from __future__ import annotations
 
 import csv
-import gc
 import io
 import re
 from pathlib import Path
 
+from acdload.collector import collector_paused
 from acdload.csvcells import FORMULA_TRIGGERS, unguard
 from acdload.problems import Location, Problem, error
 from acdload.sources import CsvTable
@@ -99,13 +99,8 @@ class _Reader:
         self.last_line = 0  # the physical line where the previous record ended
 
     def read(self) -> tuple[CsvTable | None, list[Problem]]:
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with collector_paused():
             return self._read()
-        finally:
-            if gc_was_enabled:
-                gc.enable()
 
     def _read(self) -> tuple[CsvTable | None, list[Problem]]:
         header = self._header()

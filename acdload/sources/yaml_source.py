@@ -13,13 +13,13 @@ can be part of a cycle until the tree is built; it is paused while composing and
 
 from __future__ import annotations
 
-import gc
 import re
 from pathlib import Path
 
 import yaml
 from yaml.nodes import Node
 
+from acdload.collector import collector_paused
 from acdload.problems import Location, Problem, error
 from acdload.sources.decoding import decode
 from acdload.sources.yaml_build import NestingTooDeep, NodeBuilder, TagMarks
@@ -74,13 +74,8 @@ def load_yaml_text(text: str, display: str) -> tuple[object | None, list[Problem
         deep = nesting_problem(text, display)
         if deep is not None:
             return None, [deep]
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():
         return _load(text, display)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _load(text: str, display: str) -> tuple[object | None, list[Problem]]:
