@@ -40,7 +40,7 @@ def test_late_commits_are_waited_for_not_duplicated(
     tmp_path: Path, emulator_process: Callable[..., EmulatorProcess]
 ) -> None:
     emulator = emulator_process(
-        "--late-commit-rate", "0.3", "--late-commit-ms", "800", "--seed", "7", in_memory=True
+        "--late-commit-rate", "0.3", "--late-commit-ms", "650", "--seed", "7", in_memory=True
     )
     write_csv(tmp_path / "load.csv", 30)
 
@@ -52,7 +52,8 @@ def test_late_commits_are_waited_for_not_duplicated(
     assert done.returncode == 0, done.stderr
     report = load_report(tmp_path / "report.json")
     assert_created_exactly_once(emulator, report, 30)
-    # Timed out, then found by key after the settle wait: created with one POST.
+    # Timed out at 0.4 s, committed at 0.65 s, looked up after the settle wait (at 1.0 s):
+    # created with one POST. The commit sits mid-way, so a busy machine keeps both margins.
     late = [r for r in report["results"] if r["http_status"] is None]
     assert late
     assert all(r["attempts"] == 1 for r in late)
