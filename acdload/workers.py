@@ -18,6 +18,7 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
+from acdload.collector import collector_paused
 from acdload.model import Event
 from acdload.render import FieldIssue, render_event
 from acdload.sandbox import stop_watchdog
@@ -71,7 +72,8 @@ def render_and_check(events: Sequence[Event], now: datetime, jobs: int | None = 
     # (and, in forked children, from copying every page of it while scanning).
     gc.freeze()
     try:
-        return _render_and_check(events, now, jobs)
+        with collector_paused():
+            return _render_and_check(events, now, jobs)
     finally:
         gc.unfreeze()
 
