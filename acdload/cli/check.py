@@ -13,6 +13,7 @@ import click
 
 from acdload.cli.options import (
     check_options,
+    format_option,
     given_phone_region,
     now_or_clock,
     paths_argument,
@@ -59,13 +60,9 @@ def format_for_environment(output_format: str, environ: Mapping[str, str] | None
 @click.command("validate")
 @paths_argument
 @check_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice([*sorted(PROBLEM_REPORTERS), "auto"]),
-    default="text",
-    show_default=True,
-    help="text: FILE:LINE:COLUMN lines; json: one document; github: Actions annotations; "
+@format_option(
+    [*sorted(PROBLEM_REPORTERS), "auto"],
+    "text: FILE:LINE:COLUMN lines; json: one document; github: Actions annotations; "
     "auto: github inside GitHub Actions (GITHUB_ACTIONS=true), else text.",
 )
 @problem_file_options

@@ -172,3 +172,15 @@ def problem_file_options(func: F) -> F:
         help="Also write the validation problems to FILE as JUnit XML (one test case per file).",
     )(func)
     return func
+
+
+def format_option(choices: list[str], help_text: str) -> Callable[[F], F]:
+    """``--format`` (parameter ``output_format``), text by default, over a reporter registry."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(choices),
+        default="text",
+        show_default=True,
+        help=help_text,
+    )

@@ -11,6 +11,7 @@ import click
 from acdload.cli.check import files_read, run_checks, verdict_of
 from acdload.cli.options import (
     check_options,
+    format_option,
     paths_argument,
     problem_file_options,
     verbosity_options,
@@ -44,13 +45,9 @@ def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool, quiet
 @target_options
 @offline_option
 @check_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(sorted(PLAN_REPORTERS)),
-    default="text",
-    show_default=True,
-    help="text: for a terminal or CI log; json: for tools; markdown: for a PR comment.",
+@format_option(
+    sorted(PLAN_REPORTERS),
+    "text: for a terminal or CI log; json: for tools; markdown: for a PR comment.",
 )
 @click.option(
     "--out",
