@@ -84,7 +84,6 @@ class ApplyOptions:
 @dataclass(slots=True)
 class ApplyRun:
     results: list[Result]
-    stopped: str | None = None  # why the run stopped early, if it did
     target_error: TargetError | None = None
     interrupted: bool = False
     started: float = field(default_factory=time.time)
@@ -191,7 +190,6 @@ class Applier:
         for action, result in zip(actions, results, strict=True):
             if self._should_stop():
                 run.interrupted = True
-                run.stopped = "interrupted"
                 break
             key = key_text(action.key)
             if action.action != "create":
@@ -204,7 +202,6 @@ class Applier:
                 result.outcome = "failed"
                 result.error = exc.message
                 run.target_error = exc
-                run.stopped = "target"
                 self._observer(result)
                 break
             self._observer(result)
@@ -218,13 +215,11 @@ class Applier:
                         f"the server keeps failing: {streak} events in a row failed after their retries",
                         hint="check the server's health, then run the same command again",
                     )
-                    run.stopped = "target"
                     break
                 if (
                     self._options.max_failures is not None
                     and failures >= self._options.max_failures
                 ):
-                    run.stopped = "max-failures"
                     break
             else:
                 streak = 0

@@ -62,7 +62,6 @@ class CreateAnswer:
     result: str | None  # the record's Result_ ("UPDATED" when merged into an existing event)
     error: str | None
     retry_after: float | None
-    empty_body: bool
 
 
 class TransportFailure(Exception):
@@ -235,7 +234,6 @@ class JtelClient:
             result=None if record is None else record.get("Result_"),
             error=None if response.status_code == 200 else _error_text(response),
             retry_after=_retry_after(response),
-            empty_body=not response.content,
         )
 
 

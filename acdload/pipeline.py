@@ -38,10 +38,6 @@ class Prepared:
     def has_errors(self) -> bool:
         return any(problem.is_error for problem in self.problems)
 
-    def key_of(self, index: int) -> dict[str, Any]:
-        event = self.load.events[index]
-        return {name: self.payloads[index].get(name) for name in event.manifest.key}
-
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     load = read_load(paths, options.phone_region)

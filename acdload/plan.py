@@ -51,7 +51,6 @@ cannot tell whether the server holds what the manifest says: they never drift.
 
 _RECORD_FIELDS = COMPARED_FIELDS[:-1]  # every compared field but Body: read directly
 INTEGER_FIELDS = frozenset({"AcdEventTypesID", "AcdGroupsID", "UsersID"})
-PAIR_FIELDS = ("AcdConfigurationGroupsID", "AcdAgentGroupsID")
 
 Record = Mapping[str, Any]
 
