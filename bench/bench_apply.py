@@ -39,13 +39,12 @@ import os
 import platform
 import pstats
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, redirect_stderr
+from collections.abc import Callable
+from contextlib import AbstractContextManager, redirect_stderr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +53,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from servers import server_process  # noqa: E402
 
 from acdload.apply import Applier, ApplyOptions  # noqa: E402
 from acdload.cli.apply_command import Progress  # noqa: E402
@@ -88,28 +88,9 @@ def payload(number: int) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def emulator(*options: str) -> Iterator[str]:
+def emulator(*options: str) -> AbstractContextManager[str]:
     """A fresh emulator process (in-memory database); yields its base URL."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    command = [sys.executable, "-m", "acdload.emulator", "--token", TOKEN, *options]
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"{command} did not print its URL")
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(30)
-        if process.stdout is not None:
-            process.stdout.close()
+    return server_process([sys.executable, "-m", "acdload.emulator", "--token", TOKEN, *options])
 
 
 def count_events(base_url: str) -> int:

@@ -22,16 +22,13 @@ import http.client
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from servers import serve_answer, server_process
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "tests" / "emulator" / "seed-examples"
@@ -39,61 +36,6 @@ RESULTS = Path(__file__).resolve().parent / "results" / "emulator.json"
 TARGET_PER_S = 1500
 TOKEN = "bench"
 WARMUP = 100
-
-
-class _ConstantHandler(BaseHTTPRequestHandler):
-    """Reads the request, answers the same JSON body in one write."""
-
-    protocol_version = "HTTP/1.1"
-    answer = b""
-
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.wfile.write(self.answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def serve_bare() -> None:
-    """The comparison server: prints its URL, serves until SIGTERM."""
-    body = (SEED / "create-response.json").read_bytes()
-    _ConstantHandler.answer = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ConstantHandler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"http://127.0.0.1:{server.server_port}/rest/v1.0/1000", flush=True)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-
-
-@contextmanager
-def running(command: list[str]) -> Iterator[str]:
-    """Start a server process, yield the base URL it prints, stop it with SIGTERM."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError(f"{command} did not print its URL")
-        yield url
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(30)
-        if process.stdout is not None:
-            process.stdout.close()
-        if code != 0:
-            raise RuntimeError(f"{command} exited {code} on SIGTERM")
 
 
 def creates_per_second(base_url: str, count: int) -> tuple[float, float]:
@@ -129,7 +71,7 @@ def main() -> int:
     parser.add_argument("--bare-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_server:
-        serve_bare()
+        serve_answer((SEED / "create-response.json").read_bytes())
         return 0
     count = args.count or (500 if args.quick else 3000)
     emulator = [sys.executable, "-m", "acdload.emulator", "--token", TOKEN]
@@ -141,7 +83,7 @@ def main() -> int:
             "bare http.server": [sys.executable, __file__, "--bare-server"],
         }
         for name, command in targets.items():
-            with running(command) as url:
+            with server_process(command) as url:
                 rate, seconds = creates_per_second(url, count)
             figures[name] = {"creates_per_s": round(rate), "seconds": round(seconds, 3)}
 

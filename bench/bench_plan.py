@@ -28,16 +28,13 @@ import argparse
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -46,6 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from servers import serve_answer, server_process  # noqa: E402
 
 from acdload.client import JtelClient  # noqa: E402
 from acdload.plan import RecordIndex, build_plan  # noqa: E402
@@ -164,35 +162,6 @@ def prepared(payloads: list[dict[str, Any]]) -> PreparedLike:
     return PreparedLike(Load(events), payloads)
 
 
-class _ListHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    answer = b""
-
-    def do_GET(self) -> None:
-        self.wfile.write(self.answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-def serve(body_file: str) -> None:
-    """The list server: answers every GET with the body, prints its base URL."""
-    body = Path(body_file).read_bytes()
-    _ListHandler.answer = (
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ListHandler)
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(f"http://127.0.0.1:{server.server_port}/rest/v1.0/1000", flush=True)
-    try:
-        server.serve_forever()
-    finally:
-        server.server_close()
-
-
 @contextmanager
 def list_server(records: list[dict[str, Any]]) -> Iterator[tuple[str, int]]:
     """A server process answering the list of ``records``; yields its URL and body size."""
@@ -211,19 +180,8 @@ def list_server(records: list[dict[str, Any]]) -> Iterator[tuple[str, int]]:
     with tempfile.TemporaryDirectory() as scratch:
         body_file = Path(scratch) / "list.json"
         body_file.write_bytes(body)
-        process = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(body_file)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            assert process.stdout is not None
-            yield process.stdout.readline().strip(), len(body)
-        finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(10)
-            if process.stdout is not None:
-                process.stdout.close()
+        with server_process([sys.executable, __file__, "--serve", str(body_file)]) as url:
+            yield url, len(body)
 
 
 # -- measuring -------------------------------------------------------------------------
@@ -249,7 +207,7 @@ def main() -> int:
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve)
+        serve_answer(Path(args.serve).read_bytes())
         return 0
     size = args.size or (10_000 if args.quick else 100_000)
 
