@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from acdload.client import CreateAnswer, JtelClient, TransportFailure
 from acdload.errors import AcdloadError, TargetError
 from acdload.journal import Journal, KeyText, key_text
+from acdload.plan import key_function
 
 OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
 SUCCESS = frozenset({"created", "updated", "exists", "drift"})
@@ -112,24 +113,25 @@ def preflight(client: JtelClient, creates: Sequence[PlannedAction]) -> None:
 
 
 class Lookup:
-    """Finds events on the server by key: one full list per look-up (there is no filter)."""
+    """Finds events on the server by key: one full list per look-up (there is no filter).
+
+    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
+    unanswered create "is there" is decided by the same rule that planned it; the oldest
+    event wins, as in plan.
+    """
 
     def __init__(self, client: JtelClient, key_fields: tuple[str, ...]) -> None:
         self._client = client
-        self._fields = key_fields
+        self._key_of = key_function(key_fields)
 
     def find(self, key: dict[str, Any]) -> int | None:
-        wanted = key_text(key)
-        found: list[int] = []
-        for record in self._client.list_events():
-            values = {name: record.get(name) for name in self._fields}
-            if key_text(_comparable_key(values)) == wanted and record.get("ID") is not None:
-                found.append(int(record["ID"]))
-        return min(found) if found else None
-
-
-def _comparable_key(values: dict[str, Any]) -> dict[str, Any]:
-    return {name: (None if value == "" else value) for name, value in values.items()}
+        wanted = self._key_of(key)
+        found = [
+            int(record["ID"])
+            for record in self._client.list_events()
+            if record.get("ID") is not None and self._key_of(record) == wanted
+        ]
+        return min(found, default=None)
 
 
 FAILPOINT_ENV = "ACDLOAD_FAILPOINT"
