@@ -1,11 +1,10 @@
-"""Saved plans (``acdload plan --out PLANFILE``) and the check that they still hold.
+"""Saved plans (``acdload plan --out PLANFILE``): the document, writing it, reading it back.
 
-A saved plan lets a reviewer approve exactly what apply will send. It is only worth that
-while the world it was computed from is unchanged, so it records that world: the
-manifests' paths and content hash, the target, the key, and a fingerprint of the server
-records. ``check_fresh`` refuses a plan when the manifests changed, when the target is
-another one, or when the server's events for the planned keys are no longer what the plan
-saw (a planned create's key now exists; an ``exists`` or ``drift`` event is gone).
+A saved plan lets a reviewer approve exactly what apply will send. It records the world
+it was computed from: the manifests' paths and content hash, the target, the key, and a
+fingerprint of the server records. Reading one back checks its shape only: anyone who can
+write the file can put anything in it, so whether it may be applied is decided by
+:mod:`acdload.plancheck`, which makes the plan again and compares.
 
 Plan files hold the payloads, phone numbers included, so they are written readable by
 their owner only (mode 0600). They never hold the token.
@@ -21,17 +20,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from acdload.errors import StalePlanError, UsageProblem
-from acdload.plan import ACTIONS, Action, Plan, Record, RecordIndex, key_function
+from acdload.errors import UsageProblem
+from acdload.plan import ACTIONS, Action, Plan, Record, key_function
+from acdload.safetext import escape, quote
 
 if TYPE_CHECKING:
     from acdload.pipeline import Prepared
 
 FORMAT = "acdload-plan"
 VERSION = 1
-STALE = "stale plan: plan again"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,147 +173,122 @@ class SavedPlan:
 
 def _not_a_plan(path: str | Path, why: str) -> UsageProblem:
     return UsageProblem(
-        f"{path} is not an acdload plan file: {why}",
+        f"{escape(str(path))} is not an acdload plan file: {why}",
         hint="make one with: acdload plan PATH... --out PLANFILE",
     )
 
 
-def _action(item: Any) -> Action:
-    if item["action"] not in ACTIONS:
-        raise ValueError(f"unknown action {item['action']!r}")
+class _Damaged(ValueError):
+    """A plan document that is JSON but not of the plan's shape: where, and what is wrong."""
+
+
+_KINDS = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    dict: "an object",
+    list: "a list",
+}
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _field(document: dict[str, Any], name: str, kind: type[T], where: str = "") -> T:
+    """``document[name]``, which must be a ``kind`` (and an integer never a boolean).
+
+    A plan file is input like any other: whoever can write it can put anything in it, so
+    every value is checked before it is used, and a wrong one names its place.
+    """
+    if name not in document:
+        raise _Damaged(f"{where}{name} is missing")
+    value = document[name]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise _Damaged(f"{where}{name} is not {_KINDS[kind]}")
+    return value
+
+
+def _optional(document: dict[str, Any], name: str, kind: type[T], where: str = "") -> T | None:
+    if document.get(name, 0) is None:
+        return None
+    return _field(document, name, kind, where)
+
+
+def _strings(document: dict[str, Any], name: str, where: str = "") -> tuple[str, ...]:
+    items = _field(document, name, list, where)
+    if not all(isinstance(item, str) for item in items):
+        raise _Damaged(f"{where}{name} is not a list of strings")
+    return tuple(items)
+
+
+def _action(item: object, number: int) -> Action:
+    where = f"actions[{number}]."
+    if not isinstance(item, dict):
+        raise _Damaged(f"actions[{number}] is not an object")
+    name = _field(item, "action", str, where)
+    if name not in ACTIONS:
+        raise _Damaged(f"{where}action is {quote(name)}, not one of {', '.join(ACTIONS)}")
+    key = _field(item, "key", dict, where)
+    if not all(isinstance(value, _SCALARS) for value in key.values()):
+        raise _Damaged(f"{where}key holds a value that is not a string or number")
+    changes = _field(item, "changes", dict, where)
+    if not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values()):
+        raise _Damaged(f"{where}changes is not a map of [server, manifest] pairs")
     return Action(
-        index=int(item["index"]),
-        file=str(item["file"]),
-        line=int(item["line"]),
-        key=dict(item["key"]),
-        action=item["action"],
-        event_id=item["event_id"],
-        changes={name: list(pair) for name, pair in item["changes"].items()},
-        payload=dict(item["payload"]),
+        index=_field(item, "index", int, where),
+        file=_field(item, "file", str, where),
+        line=_field(item, "line", int, where),
+        key=key,
+        action=name,
+        event_id=_optional(item, "event_id", int, where),
+        changes=changes,
+        payload=_field(item, "payload", dict, where),
+    )
+
+
+def _saved_plan(document: dict[str, Any]) -> SavedPlan:
+    manifests = _field(document, "manifests", dict)
+    paths = _strings(manifests, "paths", "manifests.")
+    if not paths:
+        raise _Damaged("manifests.paths is empty")
+    seen = _optional(document, "records", dict)
+    plan = Plan(
+        target=_optional(document, "target", str),
+        key_fields=_strings(document, "key"),
+        actions=[_action(item, n) for n, item in enumerate(_field(document, "actions", list))],
+        offline=_field(document, "offline", bool),
+    )
+    return SavedPlan(
+        plan=plan,
+        created=_field(document, "created", str),
+        manifests=ManifestDigest(
+            paths,
+            _strings(manifests, "files", "manifests."),
+            _field(manifests, "sha256", str, "manifests."),
+        ),
+        records_count=None if seen is None else _field(seen, "count", int, "records."),
+        records_fingerprint=None if seen is None else _field(seen, "fingerprint", str, "records."),
     )
 
 
 def load_plan(path: str | Path) -> SavedPlan:
-    """Read a plan file; a usage error (exit 2) when it is not one acdload can use."""
+    """Read a plan file; a usage error (exit 2) when it is not one acdload can use.
+
+    Only its shape is checked here; whether its actions are still true is
+    :func:`acdload.plancheck.fresh_plan`'s question.
+    """
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageProblem(f"cannot read plan file {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise _not_a_plan(path, f"not JSON ({exc})") from None
+    except RecursionError:
+        raise _not_a_plan(path, "not JSON (nested too deeply)") from None
+    except ValueError as exc:  # invalid JSON or UTF-8, an integer too long to read
+        raise _not_a_plan(path, f"not JSON ({escape(str(exc))})") from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise _not_a_plan(path, f'no "format": "{FORMAT}"')
     if document.get("version") != VERSION:
-        raise _not_a_plan(
-            path, f"version {document.get('version')!r}; this acdload reads version {VERSION}"
-        )
+        shown = escape(repr(document.get("version")))
+        raise _not_a_plan(path, f"version {shown}; this acdload reads version {VERSION}")
     try:
-        manifests = document["manifests"]
-        seen = document["records"]
-        plan = Plan(
-            target=document["target"],
-            key_fields=tuple(document["key"]),
-            actions=[_action(item) for item in document["actions"]],
-            offline=bool(document["offline"]),
-        )
-        return SavedPlan(
-            plan=plan,
-            created=str(document["created"]),
-            manifests=ManifestDigest(
-                tuple(manifests["paths"]), tuple(manifests["files"]), str(manifests["sha256"])
-            ),
-            records_count=None if seen is None else int(seen["count"]),
-            records_fingerprint=None if seen is None else str(seen["fingerprint"]),
-        )
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise _not_a_plan(path, f"damaged ({type(exc).__name__}: {exc})") from None
-
-
-# -- staleness -------------------------------------------------------------------------
-
-
-def _stale(hint: str) -> StalePlanError:
-    return StalePlanError(STALE, hint=hint)
-
-
-def check_manifests(saved: SavedPlan) -> None:
-    """Refuse the plan when a manifest or CSV source was changed, added or removed.
-
-    File names are relative to the directory plan ran in, so apply runs there too.
-    """
-    from acdload.loading import discover  # the loader's own notion of a directory's files
-
-    recorded = set(saved.manifests.files)
-    try:
-        present = [name for name, _ in discover(list(saved.manifests.paths))]
-    except UsageProblem as exc:
-        raise _stale(f"the manifests changed since the plan was made: {exc.message}") from None
-    added = [name for name in present if name not in recorded]
-    if added:
-        raise _stale(f"the manifests changed since the plan was made: {added[0]} is new")
-    try:
-        current = content_hash(saved.manifests.files)
-    except OSError as exc:
-        raise _stale(
-            f"the manifests changed since the plan was made: cannot read {exc.filename} "
-            f"({exc.strerror}); run apply in the directory where plan ran"
-        ) from None
-    if current != saved.manifests.sha256:
-        raise _stale("the manifests changed since the plan was made")
-
-
-def check_target(saved: SavedPlan, target_label: str | None) -> None:
-    """Refuse a plan made offline or for another target than the one apply would use."""
-    if saved.plan.offline:
-        raise _stale(
-            "the plan was made with --offline, without reading the server; "
-            "plan against the target before applying"
-        )
-    if saved.target != target_label:
-        raise _stale(f"the plan was made for {saved.target}, not for {target_label}")
-
-
-def check_server(saved: SavedPlan, records: Iterable[Record]) -> None:
-    """Refuse the plan when the server no longer holds what the plan saw for its keys.
-
-    A planned create whose key now exists would be a duplicate; an ``exists`` or
-    ``drift`` event that is gone would never be created. Other changes on the server
-    (events of other keys, comments, statuses) do not matter to this plan.
-    """
-    listed = list(records)
-    if (
-        saved.records_fingerprint is not None
-        and records_fingerprint(listed, saved.plan.key_fields) == saved.records_fingerprint
-    ):
-        return
-    index = RecordIndex.build(listed, saved.plan.key_fields)
-    ids = {record.get("ID") for record in listed}
-    for action in saved.plan.actions:
-        where = f"{action.file}:{action.line}"
-        if action.action == "create":
-            found = index.match(action.payload)
-            if found is not None:
-                raise _stale(
-                    f"the event planned as create at {where} now exists on the server "
-                    f"(event {found.get('ID')})"
-                )
-        elif action.event_id not in ids:
-            raise _stale(
-                f"event {action.event_id}, planned as {action.action} at {where}, "
-                "is no longer on the server"
-            )
-
-
-def check_fresh(
-    saved: SavedPlan, records: Iterable[Record] | None, target_label: str | None
-) -> None:
-    """Raise :class:`StalePlanError` (exit 1) unless ``saved`` can still be applied as is.
-
-    ``records`` is the server's current list. The hint names the first condition found:
-    the manifests, the target, or the server.
-    """
-    check_manifests(saved)
-    check_target(saved, target_label)
-    if records is None:
-        raise _stale("the server's events are needed to check a plan; none were read")
-    check_server(saved, records)
+        return _saved_plan(document)
+    except _Damaged as exc:
+        raise _not_a_plan(path, f"damaged ({exc})") from None

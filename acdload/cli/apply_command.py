@@ -26,7 +26,8 @@ from acdload.errors import UsageProblem
 from acdload.exitcodes import ExitCode
 from acdload.journal import Journal
 from acdload.plan import Action, build_plan
-from acdload.planfile import check_fresh, load_plan
+from acdload.plancheck import fresh_plan, planned_paths
+from acdload.planfile import load_plan
 from acdload.redact import redact
 from acdload.reports.outcomes import summary, write_reports
 from acdload.reports.problems import TextReporter
@@ -184,15 +185,15 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         target=options["target"],
     )
     saved = load_plan(paths[0]) if _is_plan_file(paths) else None
-    payloads: list[dict[str, Any]]
-    if saved is None:
-        prepared = run_checks(paths, options["strict"], options["now"])
-        verdict = verdict_of(prepared)
-        if verdict.problems:
-            TextReporter(sys.stderr, options["max_errors"]).report(verdict)
-        if not verdict.valid:
-            ctx.exit(int(ExitCode.FAILURE))
-        payloads = prepared.payloads
+    # A saved plan is made again from the manifests it names, loaded exactly as these.
+    manifests = paths if saved is None else planned_paths(saved)
+    prepared = run_checks(manifests, options["strict"], options["now"])
+    verdict = verdict_of(prepared)
+    if verdict.problems:
+        TextReporter(sys.stderr, options["max_errors"]).report(verdict)
+    if not verdict.valid:
+        ctx.exit(int(ExitCode.FAILURE))
+    payloads = prepared.payloads
     journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
     with (
         open_client(
@@ -207,9 +208,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         if saved is None:
             plan_actions = build_plan(prepared, records, target.label).actions
         else:
-            check_fresh(saved, records, target.label)
-            plan_actions = saved.actions
-            payloads = [a.payload for a in plan_actions]
+            plan = fresh_plan(saved, prepared, records, target.label, redacted=options["redact"])
+            plan_actions = plan.actions
         run = _run(client, journal, plan_actions, target.label, options)
     write_reports(
         run,

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from acdload.errors import StalePlanError, UsageProblem
-from acdload.planfile import check_fresh, load_plan, records_fingerprint
+from acdload.pipeline import CheckOptions, Prepared, prepare
+from acdload.plancheck import fresh_plan, planned_paths
+from acdload.planfile import SavedPlan, load_plan, records_fingerprint
 from tests.emulator_support import RunningEmulator
 from tests.plan.helpers import (
     EVENTS,
     MANIFEST,
+    NOW,
     PAYLOADS,
     against,
     create_on_server,
@@ -38,10 +42,15 @@ def save(emulator: RunningEmulator, *extra: str, paths: tuple[str, ...] = (MANIF
     return Path("plan.json")
 
 
+def load(saved: SavedPlan) -> Prepared:
+    """The load the plan names, as apply reads it."""
+    return prepare(list(planned_paths(saved)), CheckOptions(now=datetime.fromisoformat(NOW)))
+
+
 def stale_hint(emulator: RunningEmulator, path: Path, label: str | None = None) -> str:
     saved = load_plan(path)
     with pytest.raises(StalePlanError) as caught:
-        check_fresh(saved, server_records(emulator), label or emulator.base_url)
+        fresh_plan(saved, load(saved), server_records(emulator), label or emulator.base_url)
     assert caught.value.message == "stale plan: plan again"
     assert caught.value.exit_code == 1
     assert caught.value.hint is not None
@@ -78,7 +87,8 @@ def test_plan_file_round_trips(emulator: RunningEmulator) -> None:
     assert [a.as_dict() for a in saved.plan.actions] == json.loads(json_out.stdout)["actions"]
     assert saved.target == emulator.base_url
     assert [a.payload for a in saved.creates] == PAYLOADS[1:]
-    check_fresh(saved, server_records(emulator), emulator.base_url)  # fresh: no exception
+    again = fresh_plan(saved, load(saved), server_records(emulator), emulator.base_url)
+    assert again.actions == saved.actions
 
 
 def test_an_existing_plan_file_is_replaced_and_made_private(emulator: RunningEmulator) -> None:
@@ -93,7 +103,8 @@ def test_fresh_despite_unrelated_server_changes(emulator: RunningEmulator) -> No
     path = save(emulator)
     other = {**PAYLOADS[0], "Sender": "491709999999", "Subject": "someone else"}
     create_on_server(emulator, [other])
-    check_fresh(load_plan(path), server_records(emulator), emulator.base_url)
+    saved = load_plan(path)
+    fresh_plan(saved, load(saved), server_records(emulator), emulator.base_url)
 
 
 def test_stale_when_a_manifest_changed(emulator: RunningEmulator, tmp_path: Path) -> None:
@@ -152,7 +163,7 @@ def test_stale_when_an_exists_event_is_gone(emulator: RunningEmulator) -> None:
     path = save(emulator)
     saved = load_plan(path)
     with pytest.raises(StalePlanError) as caught:
-        check_fresh(saved, [], emulator.base_url)  # the server lost every event
+        fresh_plan(saved, load(saved), [], emulator.base_url)  # the server lost every event
     assert f"event {ids[0]}, planned as exists at {MANIFEST}:9, is no longer" in str(
         caught.value.hint
     )
@@ -164,7 +175,7 @@ def test_offline_plan_cannot_be_applied() -> None:
     saved = load_plan("plan.json")
     assert saved.plan.offline and saved.records_fingerprint is None
     with pytest.raises(StalePlanError) as caught:
-        check_fresh(saved, [], "https://jtel.example.com/rest/v1.0/1000")
+        fresh_plan(saved, load(saved), [], "https://jtel.example.com/rest/v1.0/1000")
     assert "--offline" in str(caught.value.hint)
 
 
