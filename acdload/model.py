@@ -16,6 +16,7 @@ from jinja2 import Template
 
 from acdload.appointment_formats import AppointmentFormat
 from acdload.problems import Location
+from acdload.safetext import quote
 from acdload.schema import event_fields
 from acdload.sources import Mark, Plain, YList, YMap
 
@@ -133,9 +134,10 @@ def closest(word: str, choices: object) -> str | None:
 
 
 def suggest(word: str, choices: object) -> str:
-    """A "did you mean" suffix for a misspelt name, or nothing when none is close."""
+    """A "did you mean" suffix for a misspelt name, or nothing when none is close (the
+    choices may be file content, such as a CSV file's headers: quoted)."""
     found = closest(word, choices)
-    return f"; did you mean {found!r}?" if found else ""
+    return f"; did you mean {quote(found)}?" if found else ""
 
 
 def describe(value: object) -> str:
@@ -143,7 +145,7 @@ def describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, YList | list):
         return "a list"
-    return repr(str(value))
+    return quote(str(value))
 
 
 def coerce(field_name: str, raw: object) -> tuple[Any, str | None]:
