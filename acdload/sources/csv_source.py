@@ -20,7 +20,7 @@ from pathlib import Path
 from acdload.collector import collector_paused
 from acdload.csvcells import FORMULA_TRIGGERS, unguard
 from acdload.problems import Location, Problem, error
-from acdload.safetext import quote
+from acdload.safetext import escape, quote
 from acdload.sources import CsvTable
 from acdload.sources.confine import read_regular
 from acdload.sources.decoding import decode
@@ -215,7 +215,7 @@ class _Reader:
             line, column = start, None
             message = f"a cell is longer than {csv.field_size_limit():,} characters"
         else:
-            line, column, message = self.reader.line_num, None, f"invalid CSV: {exc}"
+            line, column, message = self.reader.line_num, None, f"invalid CSV: {escape(str(exc))}"
         self._problem(line, column, "csv-syntax", message + "; the row was not read")
         return True
 
