@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from acdload.safetext import escape, quote
+
 DATE_FIELD = "dtAppointmentDate"
 TIME_FIELD = "dtAppointmentTime"
 BOTH_FIELD = "dtAppointment"
@@ -75,18 +77,19 @@ def _read_cell(key: str, pattern: str, text: str) -> tuple[str, ...] | CellIssue
         if any(sign in str(exc) for sign in _MISMATCH):
             return CellIssue(
                 rule,
-                f"{text!r} does not match {key} {pattern!r}: write it like "
-                f"{_SAMPLE.strftime(pattern)!r}, or correct the pattern in the manifest",
+                f"{quote(text)} does not match {key} {quote(pattern)}: write it like "
+                f"{quote(_SAMPLE.strftime(pattern))}, or correct the pattern in the manifest",
             )
         return CellIssue(
             "date-invalid",
-            f"{text!r} ({key} {pattern!r}) is not a calendar date ({exc}); check day and month",
+            f"{quote(text)} ({key} {quote(pattern)}) is not a calendar date ({escape(str(exc))}); "
+            "check day and month",
         )
     fields = FORMAT_KEYS[key][1]
     if moment.second and TIME_FIELD in fields:
         return CellIssue(
             rule,
-            f"{text!r} has seconds ({moment:%H:%M:%S}); appointments are set to the minute: "
+            f"{quote(text)} has seconds ({moment:%H:%M:%S}); appointments are set to the minute: "
             "round it",
         )
     values = {DATE_FIELD: moment.date().isoformat(), TIME_FIELD: f"{moment:%H:%M}"}
@@ -102,11 +105,14 @@ def pattern_problem(key: str, pattern: str) -> str | None:
         meant = _from_spreadsheet(key, pattern)
         if meant is not None:
             return (
-                f"{key} {pattern!r} is a spreadsheet's pattern; acdload reads strptime "
+                f"{key} {quote(pattern)} is a spreadsheet's pattern; acdload reads strptime "
                 f"patterns: did you mean {meant!r}?"
             )
-        return f"{key} {pattern!r} has no strptime directive: write one such as {_EXAMPLES[key]!r}"
-    return f"{key} {pattern!r} {found}"
+        return (
+            f"{key} {quote(pattern)} has no strptime directive: write one such as "
+            f"{_EXAMPLES[key]!r}"
+        )
+    return f"{key} {quote(pattern)} {found}"
 
 
 def _round_trip_problem(key: str, pattern: str) -> str | None:
@@ -115,7 +121,7 @@ def _round_trip_problem(key: str, pattern: str) -> str | None:
     try:
         back = datetime.strptime(_SAMPLE.strftime(pattern), pattern)
     except (ValueError, re.error) as exc:  # re.error: a directive given twice (%d %d)
-        return f"is not a strptime pattern ({exc}); write one such as {example!r}"
+        return f"is not a strptime pattern ({escape(str(exc))}); write one such as {example!r}"
     if DATE_FIELD in fields and back.date() != _SAMPLE.date():
         return (
             f"does not read a whole date (year, month and day: %Y or %y, %m, %d), e.g. {example!r}"

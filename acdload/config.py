@@ -1,4 +1,4 @@
-"""The project's config file: named targets for ``plan`` and ``apply``.
+"""The project's config file: named targets for ``plan`` and ``apply``, and the manifest root.
 
 Read from ``acdload.toml`` in the working directory, or else from the ``[tool.acdload]``
 table of ``pyproject.toml`` there (never both: ``acdload.toml`` wins, as ``ruff.toml``
@@ -6,6 +6,7 @@ wins over ``pyproject.toml`` for ruff). It names servers and the environment var
 that holds each one's token; it never holds a token itself::
 
     default_target = "staging"          # optional: used when nothing else names a target
+    root = "."                          # optional: manifests read files only inside it
 
     [targets.staging]
     base_url = "https://jtel-staging.example.com/rest/v1.0/1000"
@@ -27,11 +28,13 @@ from typing import Any
 
 from acdload.errors import UsageProblem
 from acdload.model import suggest
+from acdload.safetext import quote
+from acdload.sources.confine import read_regular
 
 CONFIG_FILE = "acdload.toml"
 PYPROJECT_FILE = "pyproject.toml"
 
-TOP_KEYS = ("default_target", "targets")
+TOP_KEYS = ("default_target", "root", "targets")
 TARGET_KEYS = ("base_url", "token_env")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -50,6 +53,9 @@ class Config:
     source: str | None = None  # "acdload.toml" or "pyproject.toml [tool.acdload]"
     targets: Mapping[str, NamedTarget] = field(default_factory=dict)
     default_target: str | None = None
+    root: Path | None = None
+    """The manifest root (``root``), relative to the config file's directory: the files a
+    load names, and every file its manifests name, must be inside it."""
 
     def target(self, name: str, given_as: str = "--target") -> NamedTarget:
         """The target called ``name``; a usage error listing the known ones otherwise."""
@@ -74,21 +80,24 @@ def load_config(directory: Path) -> Config:
     """The config of ``directory``: its ``acdload.toml``, else its ``pyproject.toml``."""
     own = directory / CONFIG_FILE
     if own.is_file():
-        return parse_config(_read_toml(own), CONFIG_FILE, "")
+        return parse_config(_read_toml(own), CONFIG_FILE, "", directory)
     pyproject = directory / PYPROJECT_FILE
     if pyproject.is_file():
         table = _read_toml(pyproject).get("tool", {})
         section = table.get("acdload") if isinstance(table, dict) else None
         if section is not None:
             source = f"{PYPROJECT_FILE} [tool.acdload]"
-            return parse_config(_table(section, source, "tool.acdload"), source, "tool.acdload.")
+            return parse_config(
+                _table(section, source, "tool.acdload"), source, "tool.acdload.", directory
+            )
     return Config()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        return tomllib.loads(read_regular(path).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageProblem(f"{path.name}: not UTF-8; save it as UTF-8 (TOML files are)") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageProblem(f"{path.name}: invalid TOML: {exc}") from None
     except OSError as exc:
@@ -105,7 +114,7 @@ def _check_keys(table: dict[str, Any], allowed: tuple[str, ...], source: str, wh
     for key in table:
         if key not in allowed:
             raise UsageProblem(
-                f"{source}: unknown key {key!r} in {where}{suggest(key, allowed)}",
+                f"{source}: unknown key {quote(key)} in {where}{suggest(key, allowed)}",
                 hint=f"the keys allowed there are: {', '.join(allowed)}",
             )
 
@@ -119,8 +128,11 @@ def _text(table: dict[str, Any], key: str, source: str, where: str) -> str | Non
     return value.strip()
 
 
-def parse_config(data: dict[str, Any], source: str, prefix: str) -> Config:
-    """Check and convert the parsed TOML; ``prefix`` is how table names are shown."""
+def parse_config(
+    data: dict[str, Any], source: str, prefix: str, directory: Path | None = None
+) -> Config:
+    """Check and convert the parsed TOML; ``prefix`` is how table names are shown and
+    ``directory`` the config file's (a relative ``root`` is relative to it)."""
     top = f"[{prefix.rstrip('.')}]" if prefix else "the top level"
     _check_keys(data, TOP_KEYS, source, top)
     targets: dict[str, NamedTarget] = {}
@@ -140,7 +152,21 @@ def parse_config(data: dict[str, Any], source: str, prefix: str) -> Config:
             )
         targets[name] = NamedTarget(name, base_url, token_env)
     default = _text(data, "default_target", source, top)
-    config = Config(source, targets, default)
+    config = Config(source, targets, default, _root(data, source, top, directory))
     if default is not None:
         config.target(default, given_as=f"{source}: default_target")
     return config
+
+
+def _root(data: dict[str, Any], source: str, where: str, directory: Path | None) -> Path | None:
+    written = _text(data, "root", source, where)
+    if written is None:
+        return None
+    root = Path(written) if directory is None else directory / written
+    if not root.is_dir():
+        raise UsageProblem(
+            f"{source}: root {quote(written)} in {where} is not a directory",
+            hint="root names the directory manifests may read in, relative to the config "
+            'file (root = "." for the repository the config file is in)',
+        )
+    return root

@@ -14,6 +14,7 @@ from typing import Any
 from acdload.appointment_formats import CellIssue
 from acdload.model import Event, Manifest, closest, coerce, suggest
 from acdload.problems import Location, Problem, error
+from acdload.safetext import quote
 from acdload.schema import event_fields
 from acdload.sources.csv_source import read_csv
 
@@ -41,7 +42,7 @@ def read_standalone_csv(
                 error(
                     Location(display, table.header_line, column + 1),
                     "unknown-field",
-                    f"CSV column {header!r} is not an event field{suggest(header, known)}",
+                    f"CSV column {quote(header)} is not an event field{suggest(header, known)}",
                 )
             )
     events, more = csv_events(manifest, table.rows)
@@ -82,7 +83,10 @@ def csv_events(
             if why is not None:
                 problems.append(
                     error(
-                        Location(display, line, col + 1), "type", f"column {header!r}: {why}", name
+                        Location(display, line, col + 1),
+                        "type",
+                        f"column {quote(header)}: {why}",
+                        name,
                     )
                 )
                 unread.append(name)
@@ -98,7 +102,7 @@ def csv_events(
                     error(
                         Location(display, line, col + 1),
                         read.rule,
-                        f"column {header!r}: {read.message}",
+                        f"column {quote(header)}: {read.message}",
                         form.fields[0],
                     )
                 )

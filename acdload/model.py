@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -16,6 +17,7 @@ from jinja2 import Template
 
 from acdload.appointment_formats import AppointmentFormat
 from acdload.problems import Location
+from acdload.safetext import quote
 from acdload.schema import event_fields
 from acdload.sources import Mark, Plain, YList, YMap
 
@@ -39,6 +41,10 @@ PHONE_TYPES = frozenset({1, 3})
 PHONE_FIELDS = ("Sender", "Receiver")
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+MAX_INTEGER_DIGITS = 20
+"""Digits of the longest whole number a field is read as (any 64-bit number fits): longer
+ones are refused as written, never handed to ``int()``, which refuses more than 4,300
+digits with a ValueError and takes quadratic time below that."""
 
 
 @dataclass(slots=True)
@@ -133,9 +139,10 @@ def closest(word: str, choices: object) -> str | None:
 
 
 def suggest(word: str, choices: object) -> str:
-    """A "did you mean" suffix for a misspelt name, or nothing when none is close."""
+    """A "did you mean" suffix for a misspelt name, or nothing when none is close (the
+    choices may be file content, such as a CSV file's headers: quoted)."""
     found = closest(word, choices)
-    return f"; did you mean {found!r}?" if found else ""
+    return f"; did you mean {quote(found)}?" if found else ""
 
 
 def describe(value: object) -> str:
@@ -143,7 +150,7 @@ def describe(value: object) -> str:
         return "a mapping"
     if isinstance(value, YList | list):
         return "a list"
-    return repr(str(value))
+    return quote(str(value))
 
 
 def coerce(field_name: str, raw: object) -> tuple[Any, str | None]:
@@ -160,10 +167,15 @@ def coerce(field_name: str, raw: object) -> tuple[Any, str | None]:
     if field_name in event_fields().integers:
         stripped = text.strip()
         if not _INTEGER.fullmatch(stripped):
-            return None, f"{field_name} must be a whole number written in digits, not {text!r}"
+            return None, f"{field_name} must be a whole number written in digits, not {quote(text)}"
         digits = stripped.lstrip("+-")
+        if len(digits) > MAX_INTEGER_DIGITS:
+            return None, (
+                f"{field_name} {quote(text, 24)} has {len(digits):,} digits, far more than any "
+                "value of the field (IDs go up to 2147483647): check the value"
+            )
         if len(digits) > 1 and digits.startswith("0"):
-            return None, f"{field_name} {text!r} has a leading zero; write {int(stripped)}"
+            return None, f"{field_name} {quote(text)} has a leading zero; write {int(stripped)}"
         return int(stripped), None
     return text, None
 
@@ -185,8 +197,15 @@ def plain_value(raw: object) -> Any:
         return True
     if raw in ("false", "False", "FALSE"):
         return False
-    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)", raw):
+    if re.fullmatch(r"-?(?:0|[1-9][0-9]*)", raw) and _int_convertible(raw):
         return int(raw)
     if re.fullmatch(r"-?(?:0|[1-9][0-9]*)\.[0-9]+", raw):
         return float(raw)
     return str(raw)
+
+
+def _int_convertible(digits: str) -> bool:
+    """Whether ``int()`` takes ``digits``: Python refuses more than 4,300 digits (by default),
+    and a var that long stays the text written rather than stopping the run."""
+    limit = sys.get_int_max_str_digits()
+    return not limit or len(digits.lstrip("-")) <= limit

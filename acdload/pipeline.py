@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from acdload.loading import Load, read_load
@@ -24,6 +25,7 @@ class CheckOptions:
     now: datetime
     strict: bool = False
     phone_region: str | None = None  # --phone-region: for manifests that name none
+    root: Path | None = None  # --root: where manifests may read (else each one's directory)
 
 
 @dataclass(slots=True)
@@ -40,7 +42,7 @@ class Prepared:
 
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
-    load = read_load(paths, options.phone_region)
+    load = read_load(paths, options.phone_region, options.root)
     payloads, issues = render_and_check(load.events, options.now)
     prepared = Prepared(load, payloads)
     flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]

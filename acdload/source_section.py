@@ -16,6 +16,7 @@ from acdload.appointment_formats import BOTH_FIELD, FORMAT_KEYS, AppointmentForm
 from acdload.csv_manifest import csv_events
 from acdload.model import Event, Manifest, closest, describe, suggest
 from acdload.problems import Location, error
+from acdload.safetext import escape, quote
 from acdload.schema import event_fields
 from acdload.sources import CsvTable, YList, YMap
 from acdload.sources.csv_source import read_csv
@@ -37,15 +38,11 @@ def read_source(
     reader.unknown_keys(source, SOURCE_KEYS, "source")
     columns = source.get("columns")
     formats = _read_formats(reader, source, columns if isinstance(columns, YMap) else None)
-    if source.get("path") is None:
-        reader.fail((source.line, source.column), "source", "source needs a 'path' to the CSV file")
+    csv_path = _source_file(reader, source)
+    if csv_path is None:
         return None, []
     relative = str(source["path"])
-    csv_path = reader.path.parent / relative
     mark = source.value_marks.get("path")
-    if not csv_path.is_file():
-        reader.fail(mark, "source", f"source file {relative!r} not found (looked for {csv_path})")
-        return None, []
     if not isinstance(columns, YMap):
         reader.fail(
             source.value_marks.get("columns", (source.line, source.column)),
@@ -61,7 +58,7 @@ def read_source(
     try:
         table, problems = read_csv(csv_path, csv_display, delimiter=delimiter, encoding=encoding)
     except OSError as exc:
-        reader.fail(mark, "source", f"cannot read source file {relative!r}: {exc.strerror}")
+        reader.fail(mark, "source", f"cannot read source file {quote(relative)}: {exc.strerror}")
         return csv_path, []
     reader.problems.extend(problems)
     if table is None:
@@ -73,6 +70,44 @@ def read_source(
     return csv_path, events
 
 
+def _source_file(reader: ManifestReader, source: YMap) -> Path | None:
+    """The CSV file ``source.path`` names, when it may be read and exists (else a problem).
+
+    It must be inside the manifest root (see ``sources.confine``), and its name must be
+    plain: the name is shown in the location of every problem of its rows.
+    """
+    if source.get("path") is None:
+        reader.fail((source.line, source.column), "source", "source needs a 'path' to the CSV file")
+        return None
+    relative = str(source["path"])
+    mark = source.value_marks.get("path")
+    outside = reader.root.why_outside(reader.path.parent, relative)
+    if outside is not None:
+        reader.fail(
+            mark,
+            "source-outside-root",
+            f"source path {quote(relative)} {outside}; it was not read: move the file inside "
+            "the root, or pass --root DIR (or set root in acdload.toml) naming a directory "
+            "that holds both",
+        )
+        return None
+    if escape(relative, None) != relative:
+        reader.fail(
+            mark,
+            "source",
+            f"source path {quote(relative)} has control or invisible characters (shown "
+            "escaped): rename the file and write its name plainly",
+        )
+        return None
+    csv_path = reader.path.parent / relative
+    if not csv_path.exists():
+        reader.fail(
+            mark, "source", f"source file {quote(relative)} not found (looked for {csv_path})"
+        )
+        return None
+    return csv_path
+
+
 def _source_options_usable(
     reader: ManifestReader, source: YMap, delimiter: str | None, encoding: str | None
 ) -> bool:
@@ -82,7 +117,7 @@ def _source_options_usable(
         reader.fail(
             source.value_marks.get("delimiter"),
             "source",
-            f"delimiter {delimiter!r} cannot be used: give one character such as ',' ';' "
+            f"delimiter {quote(delimiter)} cannot be used: give one character such as ',' ';' "
             'or a tab ("\\t")',
         )
         usable = False
@@ -93,7 +128,7 @@ def _source_options_usable(
             reader.fail(
                 source.value_marks.get("encoding"),
                 "encoding",
-                f"unknown encoding {encoding!r}: use an encoding name such as 'utf-8' or "
+                f"unknown encoding {quote(encoding)}: use an encoding name such as 'utf-8' or "
                 "'cp1252' (Excel's on Western European Windows)",
             )
             usable = False
@@ -132,7 +167,7 @@ def _read_formats(reader: ManifestReader, source: YMap, columns: YMap | None) ->
         reader.fail(
             columns.value_marks.get(header),
             "source",
-            f"column {header!r} is mapped to {BOTH_FIELD}, which needs the pattern its date "
+            f"column {quote(header)} is mapped to {BOTH_FIELD}, which needs the pattern its date "
             "and time are written in: add datetime_format to source, e.g. "
             'datetime_format: "%d.%m.%Y %H:%M"',
         )
@@ -161,7 +196,8 @@ def _map_columns(
             reader.fail(
                 columns.key_marks.get(header),
                 "source",
-                f"CSV column {header!r} is not in {manifest.csv_display}{suggest(header, table.header)}",
+                f"CSV column {quote(header)} is not in {manifest.csv_display}"
+                + suggest(header, table.header),
             )
             manifest.unread.update(gives)
             continue
@@ -177,7 +213,7 @@ def _map_columns(
                 reader.fail(
                     mark,
                     "source",
-                    f"column {header!r} and column {given_by[taken]!r} both give {taken}: "
+                    f"column {quote(header)} and column {quote(given_by[taken])} both give {taken}: "
                     "map one of them to null (or to vars.NAME)",
                     taken,
                 )
@@ -193,7 +229,7 @@ def _map_columns(
             reader.fail(
                 mark,
                 "unknown-field",
-                f"{name!r} is not an event field"
+                f"{quote(name)} is not an event field"
                 + (
                     suggest(name, targets)
                     or "; map the column to an event field, vars.NAME, or null"
@@ -206,7 +242,7 @@ def _map_columns(
                 error(
                     Location(manifest.csv_display or reader.display, table.header_line, index + 1),
                     "unmapped-column",
-                    f"CSV column {header!r} is not named in source.columns of {reader.display}; "
+                    f"CSV column {quote(header)} is not named in source.columns of {reader.display}; "
                     "map it to an event field or vars.NAME, or to null to ignore it",
                 )
             )

@@ -14,8 +14,10 @@ from jinja2 import Environment, TemplateSyntaxError, meta
 from acdload.model import Manifest, TemplateSpec, describe, suggest
 from acdload.problems import Location, error
 from acdload.render import template_environment
+from acdload.safetext import escape, quote
 from acdload.schema import event_fields
 from acdload.sources import YList, YMap
+from acdload.sources.confine import read_regular
 
 if TYPE_CHECKING:
     from acdload.yaml_manifest import ManifestReader
@@ -34,7 +36,7 @@ def read_templates(reader: ManifestReader, templates: YMap, manifest: Manifest) 
                 else suggest(name, sorted(texts))
             )
             reader.fail(
-                templates.key_marks.get(name), "unknown-key", f"no template for {name!r}{hint}"
+                templates.key_marks.get(name), "unknown-key", f"no template for {quote(name)}{hint}"
             )
             continue
         if raw is None or isinstance(raw, YMap | YList):
@@ -53,7 +55,7 @@ def read_templates(reader: ManifestReader, templates: YMap, manifest: Manifest) 
                 error(
                     Location(reader.display, line, column),
                     "template-syntax",
-                    f"template for {name}: {exc.message}",
+                    f"template for {name}: {escape(str(exc.message), None)}",
                     name,
                 )
             )
@@ -96,7 +98,7 @@ def _template_error_mark(
     if mark is None:
         return exc.lineno, None
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = read_regular(path).decode("utf-8-sig").splitlines()
         first = lines[mark[0] - 1]
     except (OSError, UnicodeDecodeError, IndexError):
         return mark

@@ -23,9 +23,11 @@ from acdload.model import (
 from acdload.problems import Location, Problem, error, warning
 from acdload.rules import phones
 from acdload.rules.appointments import local_zone, zone
+from acdload.safetext import quote
 from acdload.schema import event_fields
 from acdload.source_section import read_source
 from acdload.sources import YList, YMap
+from acdload.sources.confine import ManifestRoot
 from acdload.template_section import read_templates
 
 MANIFEST_KEYS = (
@@ -43,11 +45,15 @@ EVENT_EXTRA_KEYS = ("vars",)
 
 
 class ManifestReader:
-    """Collects the problems of one manifest, each where it was written, while it is read."""
+    """Collects the problems of one manifest, each where it was written, while it is read.
 
-    def __init__(self, display: str, path: Path) -> None:
+    ``root`` is where the files the manifest names must be (see ``sources.confine``).
+    """
+
+    def __init__(self, display: str, path: Path, root: ManifestRoot) -> None:
         self.display = display
         self.path = path
+        self.root = root
         self.problems: list[Problem] = []
 
     def at(self, mark: tuple[int, int] | None, fallback_line: int = 1) -> Location:
@@ -84,7 +90,7 @@ class ManifestReader:
                 self.fail(
                     node.key_marks.get(key),
                     "unknown-key",
-                    f"unknown key {key!r} in {where}"
+                    f"unknown key {quote(key)} in {where}"
                     + (f"; did you mean {close!r}?" if close else ""),
                 )
                 if close is not None and close not in node:
@@ -93,13 +99,19 @@ class ManifestReader:
 
 
 def read_manifest(
-    data: object, display: str, path: Path, phone_region: str | None = None
+    data: object,
+    display: str,
+    path: Path,
+    phone_region: str | None = None,
+    root: Path | None = None,
 ) -> tuple[Manifest, list[Event], list[Problem], Path | None]:
     """The manifest, its events and problems, and the CSV source file it named (if any).
 
     ``phone_region`` (``--phone-region``) applies unless the manifest names its own.
+    ``root`` (``--root``) is the manifest root; without it, the manifest's directory.
     """
-    reader = ManifestReader(display, path)
+    where = ManifestRoot.of_manifest(path, display) if root is None else ManifestRoot.given(root)
+    reader = ManifestReader(display, path, where)
     manifest = Manifest(display=display, timezone=local_zone(), phone_region=phone_region)
     if not isinstance(data, YMap):
         reader.fail(
@@ -135,7 +147,8 @@ def _read_version(reader: ManifestReader, data: YMap) -> None:
         reader.fail(
             data.value_marks.get("version"),
             "version",
-            f"unsupported manifest version {data['version']!r}; this acdload reads version 1",
+            f"unsupported manifest version {quote(str(data['version']))}; "
+            "this acdload reads version 1",
         )
 
 
@@ -169,7 +182,7 @@ def _read_settings(reader: ManifestReader, data: YMap, manifest: Manifest) -> No
             reader.fail(
                 data.value_marks.get("timezone"),
                 "timezone",
-                f"unknown time zone {name!r}"
+                f"unknown time zone {quote(name)}"
                 + (
                     suggest(name, available_timezones())
                     or "; use an IANA name such as Europe/Berlin"
@@ -224,7 +237,7 @@ def _read_key(reader: ManifestReader, data: YMap, manifest: Manifest) -> None:
             reader.fail(
                 item_mark,
                 "key",
-                f"unknown key field {name!r}{suggest(name, sorted(KEYABLE_FIELDS))}",
+                f"unknown key field {quote(name)}{suggest(name, sorted(KEYABLE_FIELDS))}",
             )
     if names:
         manifest.key = tuple(names)

@@ -15,6 +15,7 @@ from acdload.cli.options import (
     check_options,
     format_option,
     given_phone_region,
+    given_root,
     now_or_clock,
     paths_argument,
     problem_file_options,
@@ -28,7 +29,9 @@ from acdload.schema import SCHEMA_NAMES, schema_text
 
 
 def run_checks(paths: tuple[str, ...], strict: bool, now: datetime | None) -> Prepared:
-    options = CheckOptions(now=now_or_clock(now), strict=strict, phone_region=given_phone_region())
+    options = CheckOptions(
+        now=now_or_clock(now), strict=strict, phone_region=given_phone_region(), root=given_root()
+    )
     return prepare(list(paths), options)
 
 

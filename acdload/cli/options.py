@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -62,12 +63,44 @@ def given_phone_region() -> str | None:
     return None if ctx is None else ctx.meta.get(PHONE_REGION)
 
 
+ROOT = "acdload.root"
+"""``ctx.meta`` key of ``--root``, kept there as ``--phone-region`` is (see ``given_root``)."""
+
+
+def _keep_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.meta[ROOT] = value
+
+
+def given_root() -> Path | None:
+    """The manifest root: ``--root`` of the command running, else ``root`` of the config
+    file (whose mistakes are then usage errors: a root that cannot be read is not
+    silently dropped), else None (each manifest reads in its own directory)."""
+    from acdload.config import load_config  # only commands that read manifests need it
+
+    ctx = click.get_current_context(silent=True)
+    given = None if ctx is None else ctx.meta.get(ROOT)
+    return given if given is not None else load_config(Path.cwd()).root
+
+
 def paths_argument(func: F) -> F:
     return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
 
 
 def check_options(func: F) -> F:
-    """The options that decide a validation verdict, shared by validate, render and plan."""
+    """The options that decide a validation verdict, shared by validate, render, plan and
+    apply."""
+    func = click.option(
+        "--root",
+        type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None,
+        expose_value=False,
+        callback=_keep_root,
+        metavar="DIR",
+        help="Manifests may read only files inside DIR (e.g. the repository), and the "
+        "paths named must be in it; default: root in acdload.toml, else each manifest's "
+        "own directory.",
+    )(func)
     func = click.option(
         "--phone-region",
         type=PhoneRegion(),

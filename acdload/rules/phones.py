@@ -28,6 +28,9 @@ from phonenumbers import (
     ValidationResult,
 )
 
+from acdload.rules.phone_lengths import TYPE_DESCS, wrong_length
+from acdload.safetext import quote
+
 _SEPARATORS = re.compile(r"[\s\-/().]")
 _DIGITS = re.compile(r"[0-9]+")
 # 491701234567.0 (a float), 4.91701E+11 (scientific), and the same with a German Excel's
@@ -68,7 +71,7 @@ def normalise(written: str, region: str | None = None) -> tuple[str, PhoneIssue 
     if _SPREADSHEET_NUMBER.fullmatch(text):
         return text, PhoneIssue(
             "phone-spreadsheet-number",
-            f"{text!r} looks like a number a spreadsheet converted (digits may be lost); "
+            f"{quote(text)} looks like a number a spreadsheet converted (digits may be lost); "
             "format the column as text before exporting (in Excel: select the column, "
             "Format Cells > Text), and write the number in full",
         )
@@ -83,7 +86,7 @@ def normalise(written: str, region: str | None = None) -> tuple[str, PhoneIssue 
         if region is None:
             return text, PhoneIssue(
                 "phone-national",
-                f"{text!r} is written in national format (leading 0); write it with its "
+                f"{quote(text)} is written in national format (leading 0); write it with its "
                 "country code, e.g. +49 170 1234567 or 491701234567, or name the country "
                 "it is dialled in: `phone_region: DE` in the manifest, --phone-region DE "
                 "for a CSV file",
@@ -124,7 +127,7 @@ def _read_national(text: str, compact: str, region: str) -> tuple[str, PhoneIssu
     code = phonenumbers.country_code_for_region(region)
     return text, PhoneIssue(
         "phone-impossible",
-        f"{text!r} read as a national number of {region} (+{code}) cannot be a phone number "
+        f"{quote(text)} read as a national number of {region} (+{code}) cannot be a phone number "
         f"there: {why}; check the digits, or write a foreign number with its country code "
         "(+CC ...)",
     )
@@ -173,9 +176,9 @@ def region_problem(name: str) -> str | None:
         return None
     meant = _meant_region(name)
     if meant is not None:
-        return f"unknown phone region {name!r}; did you mean {meant!r}?"
+        return f"unknown phone region {quote(name)}; did you mean {meant!r}?"
     return (
-        f"unknown phone region {name!r}: use a two-letter ISO 3166 country code "
+        f"unknown phone region {quote(name)}: use a two-letter ISO 3166 country code "
         "such as DE, AT or CH"
     )
 
@@ -242,20 +245,6 @@ def _number(code: int, national: str) -> PhoneNumber | None:
     return PhoneNumber(country_code=code, national_number=int(national))
 
 
-_TYPE_DESCS = (  # the common types first: validity only asks whether any type matches
-    "mobile",
-    "fixed_line",
-    "premium_rate",
-    "toll_free",
-    "shared_cost",
-    "voip",
-    "personal_number",
-    "pager",
-    "uan",
-    "voicemail",
-)
-
-
 @cache
 def _type_patterns(code: int) -> tuple[tuple[frozenset[int], re.Pattern[str]], ...] | None:
     """Compiled (lengths, pattern) of the general and each number type of a country code.
@@ -270,7 +259,7 @@ def _type_patterns(code: int) -> tuple[tuple[frozenset[int], re.Pattern[str]], .
     if metadata is None:
         return None
     compiled = []
-    for name in ("general_desc", *_TYPE_DESCS):
+    for name in ("general_desc", *TYPE_DESCS):
         desc = getattr(metadata, name)
         if desc is None or not desc.national_number_pattern:
             continue
@@ -298,6 +287,10 @@ def _matches_a_type(code: int, national: str) -> bool:
 def check(field: str, digits: str, region: str | None = None) -> PhoneIssue | None:
     """The problem with E.164 ``digits`` in ``field``, or None when it is a real number.
 
+    A number libphonenumber finds possible but not valid is an error when its length fits
+    no number that starts like it (a typo: ``0170 12``), and a warning otherwise (a
+    plausible number in a range no carrier holds yet).
+
     With a ``region``, an impossible number that is a real one of the region with a
     leading 0 is explained: a spreadsheet drops the 0 of a number column.
     """
@@ -310,6 +303,12 @@ def check(field: str, digits: str, region: str | None = None) -> PhoneIssue | No
             + (_lost_zero_hint(digits, region) if region is not None else ""),
         )
     if verdict is PhoneVerdict.UNASSIGNED:
+        code, national = _split(digits)
+        wrong = None if code is None else wrong_length(code, national)
+        if wrong is not None:
+            return PhoneIssue(
+                "phone-impossible", f"{field} {digits} {wrong}; check the number of digits"
+            )
         return PhoneIssue(
             "phone-unassigned",
             f"{field} {digits} could exist but is in no assigned number range; "

@@ -20,7 +20,9 @@ from pathlib import Path
 from acdload.collector import collector_paused
 from acdload.csvcells import FORMULA_TRIGGERS, unguard
 from acdload.problems import Location, Problem, error
+from acdload.safetext import escape, quote
 from acdload.sources import CsvTable
+from acdload.sources.confine import read_regular
 from acdload.sources.decoding import decode
 
 DELIMITERS = (",", ";", "\t")
@@ -33,7 +35,8 @@ _QUOTE = '"'
 def read_csv(
     path: Path, display: str, *, delimiter: str | None = None, encoding: str | None = None
 ) -> tuple[CsvTable | None, list[Problem]]:
-    """Read a CSV file (OSError propagates: the caller knows where the path was named)."""
+    """Read a CSV file (OSError propagates: the caller knows where the path was named; a
+    file that is not a regular file is one)."""
     advice = (
         "name the file's encoding, e.g. `encoding: cp1252` in the manifest's `source` for "
         "an Excel export, or save it as 'CSV UTF-8'"
@@ -41,7 +44,7 @@ def read_csv(
         else "check the `encoding` given for this file"
     )
     text, problems = decode(
-        path.read_bytes(), display, encoding or "utf-8", advice, with_column=False
+        read_regular(path), display, encoding or "utf-8", advice, with_column=False
     )
     if text is None:
         return None, problems
@@ -61,7 +64,7 @@ def read_csv_text(
             error(
                 Location(display, 1),
                 "csv-syntax",
-                f"delimiter {delimiter!r} cannot be used: give one character such as "
+                f"delimiter {quote(delimiter)} cannot be used: give one character such as "
                 "',' ';' or a tab",
             )
         ]
@@ -141,7 +144,7 @@ class _Reader:
                     table.header_line,
                     column,
                     "csv-header",
-                    f"column name {name!r} appears twice in the header line (columns "
+                    f"column name {quote(name)} appears twice in the header line (columns "
                     f"{first_column[name]} and {column}): rename or remove one",
                 )
             else:
@@ -212,12 +215,12 @@ class _Reader:
             line, column = start, None
             message = f"a cell is longer than {csv.field_size_limit():,} characters"
         else:
-            line, column, message = self.reader.line_num, None, f"invalid CSV: {exc}"
+            line, column, message = self.reader.line_num, None, f"invalid CSV: {escape(str(exc))}"
         self._problem(line, column, "csv-syntax", message + "; the row was not read")
         return True
 
     def _delimiter_name(self) -> str:
-        return "a tab" if self.delimiter == "\t" else repr(self.delimiter)
+        return "a tab" if self.delimiter == "\t" else quote(self.delimiter)
 
     def _problem(self, line: int, column: int | None, rule: str, message: str) -> None:
         self.problems.append(error(Location(self.display, line, column), rule, message))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 
 from acdload.problems import Location, Problem, error
+from acdload.safetext import quote
 
 ENCODING_RULE = "encoding"
 
@@ -45,7 +46,7 @@ def _unknown_encoding(display: str, encoding: str) -> Problem:
     return error(
         Location(display, 1),
         ENCODING_RULE,
-        f"unknown encoding {encoding!r}: use an encoding name such as 'utf-8' or 'cp1252'",
+        f"unknown encoding {quote(encoding)}: use an encoding name such as 'utf-8' or 'cp1252'",
     )
 
 

@@ -17,6 +17,7 @@ from typing import cast
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from acdload.problems import Location, Problem, error
+from acdload.safetext import quote
 from acdload.sources import Mark, Plain, YList, YMap
 
 _CORE = "tag:yaml.org,2002:"
@@ -144,7 +145,7 @@ class NodeBuilder:
         if value is None:
             self._key_problem(
                 node,
-                f"{node.value!r} as a key means null in YAML: write a field name"
+                f"{quote(node.value)} as a key means null in YAML: write a field name"
                 if node.value
                 else "a key is missing before ':': write a field name",
             )
@@ -196,7 +197,7 @@ class NodeBuilder:
             error(
                 Location(self.display, line, column),
                 "yaml-duplicate-key",
-                f"duplicate key {key!r}: it is already set at line {first_line} of this "
+                f"duplicate key {quote(key)}: it is already set at line {first_line} of this "
                 "mapping; remove one of the two (YAML would silently keep the last)",
                 field=key,
             )
@@ -214,7 +215,7 @@ class NodeBuilder:
             error(
                 Location(self.display, mark.line + 1, mark.column + 1),
                 "yaml-tag",
-                f"YAML tags are not allowed: remove {written!r}"
+                f"YAML tags are not allowed: remove {quote(written)}"
                 " (quote the value if it is meant as text)",
             )
         )

@@ -21,6 +21,8 @@ from yaml.nodes import Node
 
 from acdload.collector import collector_paused
 from acdload.problems import Location, Problem, error
+from acdload.safetext import escape, quote
+from acdload.sources.confine import read_regular
 from acdload.sources.decoding import decode
 from acdload.sources.yaml_build import NestingTooDeep, NodeBuilder, TagMarks
 from acdload.sources.yaml_limits import (
@@ -52,9 +54,10 @@ _HINTS = (
 
 
 def load_yaml(path: Path, display: str) -> tuple[object | None, list[Problem]]:
-    """Read and load one YAML file (OSError propagates: the caller knows who named it)."""
+    """Read and load one YAML file (OSError propagates: the caller knows who named it; a
+    file that is not a regular file is one)."""
     text, problems = decode(
-        path.read_bytes(), display, "utf-8", "save the file as UTF-8 (YAML files are UTF-8)"
+        read_regular(path), display, "utf-8", "save the file as UTF-8 (YAML files are UTF-8)"
     )
     if text is None:
         return None, problems
@@ -144,7 +147,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, display: str) -> Probl
     elif problem.startswith("found undefined alias"):
         alias = _word_at(text, mark, r"\*[^\s,\[\]{}]+") if mark else ""
         anchor = "&" + (alias[1:] or "name")
-        message = f"alias {alias or '*'} has no anchor: write {anchor!r} on the node it refers to"
+        message = (
+            f"alias {escape(alias or '*')} has no anchor: write {quote(anchor)} on the node "
+            "it refers to"
+        )
         message += ", before the alias"
     else:
         message = f"invalid YAML: {problem}"
@@ -159,7 +165,7 @@ def _hint(problem: str, text: str, mark: yaml.Mark | None) -> str:
         char = _word_at(text, mark, r".")
         if char == "\t":
             return "YAML indentation must use spaces, not tabs"
-        return f"a value cannot start with {char!r}: quote the value"
+        return f"a value cannot start with {quote(char)}: quote the value"
     for fragment, hint in _HINTS:
         if fragment in problem:
             return hint
