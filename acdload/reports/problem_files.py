@@ -39,11 +39,14 @@ INFORMATION_URI = "https://pypi.org/project/acdload/"
 
 
 def artifact_uri(file: str) -> str:
-    """A path as the user gave it, as a URI reference (relative stays relative)."""
+    """A path as the user gave it, as a URI reference (relative stays relative).
+
+    A file name that is not UTF-8 reaches Python with its bytes as lone surrogates; they
+    are percent-encoded as those bytes, so the URI still names the file.
+    """
     path = PurePath(file)
-    if path.is_absolute():
-        return "file://" + quote(path.as_posix())
-    return quote(path.as_posix())
+    uri = quote(path.as_posix(), errors="surrogateescape")
+    return "file://" + uri if path.is_absolute() else uri
 
 
 def _region(problem: Problem) -> dict[str, int]:
