@@ -205,7 +205,7 @@ def check_output_paths(
         real = os.path.realpath(path)
         if real in claimed:
             raise UsageProblem(
-                f"{option} {given} is the file of {claimed[real]}",
+                f"{claimed[real]} and {option} name the same file {given}",
                 hint="give each output its own file (nothing was done)",
             )
         claimed[real] = option
