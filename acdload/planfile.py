@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from acdload.errors import UsageProblem
+from acdload.files import replace_private
 from acdload.plan import ACTIONS, Action, Plan, Record, key_function
-from acdload.safetext import escape, quote
+from acdload.safetext import escape, escape_json, quote
 
 if TYPE_CHECKING:
     from acdload.pipeline import Prepared
@@ -126,22 +125,12 @@ def save_plan(path: str | Path, document: dict[str, Any]) -> None:
     """Write ``document`` to ``path`` atomically, readable by its owner only (0600).
 
     The file is created 0600 before a byte is written (no moment when others could read
-    it), then renamed over ``path``, so a reader never sees half a plan.
+    it), then renamed over ``path``, so a reader never sees half a plan. Like every file
+    acdload writes it is scrubbed of credentials, with unsafe characters as JSON escapes
+    (``acdload.files``); a failed write is an ``OutputError`` (exit 1).
     """
-    target = Path(path)
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".acdload-plan-", dir=target.parent)
-    except OSError as exc:
-        raise UsageProblem(f"cannot write --out {path}: {exc.strerror}") from None
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    text = escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+    replace_private(path, text, "--out")
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -35,8 +35,10 @@ source"), line separators, lone surrogates and the characters XML 1.0 forbids.""
 
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
-_BEARER = re.compile(r"(?i)\b(bearer)(\s+)[^\s\"',;<>]+")
-_AUTHORIZATION = re.compile(r"(?i)((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)[^\r\n\"'<>]+")
+_BEARER = re.compile(r"(?i)\b(bearer)(\s+)[^\s\"',;<>\\]+")
+_AUTHORIZATION = re.compile(r"(?i)((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)[^\r\n\"'<>\\]+")
+"""A value ends at a quote, an angle bracket or a backslash, so that scrubbing the text of a
+JSON, CSV or XML file (a value there may hold an escaped quote: ``\\"``) leaves it valid."""
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
@@ -62,6 +64,17 @@ def escape(text: str, limit: int | None = QUOTE_LIMIT) -> str:
 def quote(text: str, limit: int | None = QUOTE_LIMIT) -> str:
     """``text`` as a message quotes file content: ``'...'``, escaped and capped."""
     return f"'{escape(text, limit)}'"
+
+
+def escape_json(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every unsafe character
+    inside its strings written as a ``\\uXXXX`` escape: the same data once parsed, but
+    nothing a terminal interprets and nothing (a lone surrogate) UTF-8 cannot encode.
+
+    JSON already escapes the C0 controls inside strings; the tab and line breaks left are
+    the document's own indentation and stay as they are.
+    """
+    return _UNSAFE.sub(lambda m: m[0] if m[0] in _NAMED else f"\\u{ord(m[0]):04x}", text)
 
 
 def register_secret(secret: str) -> None:

@@ -41,7 +41,8 @@ Every command shares these conventions:
   (<https://no-color.org>).
 - **Errors** are one line saying what is wrong and, where it helps, a `hint:` line saying
   what to do; `acdload --traceback COMMAND ...` adds the Python traceback (for a bug
-  report).
+  report) before them, with the same exit code. Everything printed or written is scrubbed
+  of the token, and what servers and manifests say is shown escaped.
 - **Exit codes** are the same for every command: see [exit-codes.md](exit-codes.md).
 - **Environment**: `ACDLOAD_BASE_URL`, `ACDLOAD_TOKEN` and `ACDLOAD_TARGET` (see
   [targets.md](targets.md)), `NO_COLOR`, and `GITHUB_ACTIONS` (read by

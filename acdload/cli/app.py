@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import traceback
 from typing import Any
 
 import click
@@ -11,6 +12,8 @@ import click
 from acdload import __version__
 from acdload.errors import AcdloadError
 from acdload.exitcodes import ExitCode
+from acdload.files import scrubbed
+from acdload.safetext import escape
 
 COMMANDS = {
     "validate": "acdload.cli.check:validate_command",
@@ -24,11 +27,23 @@ COMMANDS = {
 hook does not pay for the HTTP client or the emulator."""
 
 
+def say(text: str) -> None:
+    """A message on stderr: scrubbed of credentials, every line escaped.
+
+    Messages repeat what servers and manifests said; no control character of theirs may
+    reach the terminal, and no token may reach a CI log.
+    """
+    lines = "\n".join(escape(line, None) for line in text.split("\n"))
+    click.echo(lines, file=scrubbed(sys.stderr))
+
+
 class AcdloadGroup(click.Group):
     """Loads commands lazily, and translates library errors into a message that says what
     to do and an exit code.
 
-    Tracebacks are for bugs, not for user errors: they appear only with ``--traceback``.
+    Tracebacks are for bugs, not for user errors: they appear only with ``--traceback``,
+    and then before the same message, hint and exit code as without it (a script that
+    branches on the exit code must not change its mind because someone asked for detail).
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -47,10 +62,10 @@ class AcdloadGroup(click.Group):
             return super().invoke(ctx)
         except AcdloadError as exc:
             if ctx.meta.get("acdload.traceback"):
-                raise
-            click.echo(f"error: {exc.message}", err=True)
+                say(traceback.format_exc().rstrip("\n"))
+            say(f"error: {exc.message}")
             if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
+                say(f"hint: {exc.hint}")
             ctx.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

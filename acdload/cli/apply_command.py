@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from acdload.apply import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
-from acdload.cli.check import run_checks, verdict_of
+from acdload.cli.app import say
+from acdload.cli.check import run_checks, show_problems, verdict_of
 from acdload.cli.options import check_options, verbosity_options
 from acdload.cli.target_options import (
     open_client,
@@ -24,13 +25,13 @@ from acdload.cli.target_options import (
 )
 from acdload.errors import UsageProblem
 from acdload.exitcodes import ExitCode
+from acdload.files import OutputError, check_output_paths
 from acdload.journal import Journal
 from acdload.plan import Action, build_plan
 from acdload.plancheck import fresh_plan, planned_paths
 from acdload.planfile import load_plan
 from acdload.redact import redact
 from acdload.reports.outcomes import summary, write_reports
-from acdload.reports.problems import TextReporter
 from acdload.target import STATE_DIR
 
 PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
@@ -49,7 +50,7 @@ def _stop_on_interrupt() -> Iterator[list[bool]]:
         if flag[0]:
             raise KeyboardInterrupt
         flag[0] = True
-        click.echo("\ninterrupted: finishing the request in flight, then writing reports", err=True)
+        say("\ninterrupted: finishing the request in flight, then writing reports")
 
     previous = signal.signal(signal.SIGINT, handler)
     try:
@@ -59,7 +60,12 @@ def _stop_on_interrupt() -> Iterator[list[bool]]:
 
 
 class Progress:
-    """A bar on a terminal, plain periodic lines elsewhere (CI logs stay readable)."""
+    """A bar on a terminal, plain periodic lines elsewhere (CI logs stay readable).
+
+    Used as a context manager around the run: a bar a stopped run left unfinished (Ctrl-C,
+    ``--fail-fast``) has no line end of its own, so leaving ends its line and what follows
+    (the report, the summary) starts on a line of its own.
+    """
 
     def __init__(self, total: int, hide: bool, show_redacted: bool) -> None:
         self.total = total
@@ -69,6 +75,16 @@ class Progress:
         self.tty = sys.stderr.isatty()
         self.hide = hide
         self.redacted = show_redacted
+        self.bar_open = False  # a bar is drawn and its line not ended
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar_open:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+            self.bar_open = False
 
     def __call__(self, result: Result) -> None:
         self.done += 1
@@ -85,7 +101,8 @@ class Progress:
             filled = int(30 * self.done / max(self.total, 1))
             bar = "#" * filled + "-" * (30 - filled)
             sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} {rate:.1f}/s ETA {eta:.0f}s")
-            if self.done == self.total:
+            self.bar_open = self.done < self.total
+            if not self.bar_open:
                 sys.stderr.write("\n")
             sys.stderr.flush()
         elif now - self.last_line >= PROGRESS_EVERY:
@@ -95,7 +112,7 @@ class Progress:
     def _line(self, text: str) -> None:
         if self.tty and not self.hide:
             sys.stderr.write("\r\033[K")
-        click.echo(text, err=True)
+        say(text)
 
 
 def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
@@ -120,7 +137,7 @@ def _echo_results(run: ApplyRun, redacted: bool, every: bool = False) -> None:
         line = f"  {result.outcome:<13} {result.file}:{result.line}  {event}  {key}"
         if result.error:
             line += f"  ({result.error})"
-        click.echo(redact(line) if redacted else line, err=True)
+        say(redact(line) if redacted else line)
 
 
 def _summary_line(run: ApplyRun) -> str:
@@ -178,6 +195,16 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             "apply needs --yes when it is not run from a terminal (nothing was sent)",
             hint="review the plan (acdload plan), then run apply again with --yes",
         )
+    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
+    check_output_paths(
+        {
+            "--report": options["report"],
+            "--report-csv": options["report_csv"],
+            "--failed-csv": options["failed_csv"],
+            "--junit": options["junit"],
+        },
+        kept={"--journal": journal_path},
+    )
     target = target_from_options(
         base_url=options["base_url"],
         emulator=options["emulator"],
@@ -190,11 +217,12 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
     prepared = run_checks(manifests, options["strict"], options["now"])
     verdict = verdict_of(prepared)
     if verdict.problems:
-        TextReporter(sys.stderr, options["max_errors"]).report(verdict)
+        show_problems(
+            verdict, options["max_errors"], quiet=options["quiet"], redact=options["redact"]
+        )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
     payloads = prepared.payloads
-    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
     with (
         open_client(
             target, timeout=options["timeout"], verify=tls_verify(options["ca_bundle"])
@@ -211,24 +239,36 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             plan = fresh_plan(saved, prepared, records, target.label, redacted=options["redact"])
             plan_actions = plan.actions
         run = _run(client, journal, plan_actions, target.label, options)
-    write_reports(
-        run,
-        payloads,
-        target.label,
-        report=options["report"],
-        report_csv=options["report_csv"],
-        failed=options["failed_csv"],
-        junit=options["junit"],
-        fail_on_drift=options["fail_on_drift"],
-    )
+    unwritten: OutputError | None = None
+    try:
+        write_reports(
+            run,
+            payloads,
+            target.label,
+            report=options["report"],
+            report_csv=options["report_csv"],
+            failed=options["failed_csv"],
+            junit=options["junit"],
+            fail_on_drift=options["fail_on_drift"],
+        )
+    except OutputError as exc:
+        unwritten = exc
     if not options["quiet"]:
         _echo_results(run, options["redact"], every=options["verbose"])
-        click.echo(_summary_line(run), err=True)
+        say(_summary_line(run))
     if run.target_error is not None:
-        click.echo(f"error: {run.target_error.message}", err=True)
+        say(f"error: {run.target_error.message}")
         if run.target_error.hint:
-            click.echo(f"hint: {run.target_error.hint}", err=True)
-    ctx.exit(int(_exit_code(run, options["fail_on_drift"])))
+            say(f"hint: {run.target_error.hint}")
+    code = _exit_code(run, options["fail_on_drift"])
+    if unwritten is not None:
+        say(f"error: {unwritten.message}")
+        say(
+            f"hint: the journal {journal_path} still holds the outcome of every event of this "
+            "run; fix the path (or free space) and run apply again: it sends nothing twice"
+        )
+        code = code or ExitCode.FAILURE
+    ctx.exit(int(code))
 
 
 def _run(
@@ -239,10 +279,9 @@ def _run(
         name: sum(1 for a in actions if a.action == name) for name in ("create", "exists", "drift")
     }
     if not options["quiet"]:
-        click.echo(
+        say(
             f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
-            f"{counts['drift']} drifted (target {label})",
-            err=True,
+            f"{counts['drift']} drifted (target {label})"
         )
     if (
         creates
@@ -257,6 +296,6 @@ def _run(
     )
     key_fields = tuple(actions[0].key) if actions else ()
     progress = Progress(len(actions), options["quiet"], options["redact"])
-    with _stop_on_interrupt() as stop:
+    with _stop_on_interrupt() as stop, progress:
         applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
         return applier.run(actions)

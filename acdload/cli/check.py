@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -11,6 +12,7 @@ from datetime import datetime
 
 import click
 
+from acdload.cli.app import say
 from acdload.cli.options import (
     check_options,
     format_option,
@@ -22,9 +24,12 @@ from acdload.cli.options import (
     verbosity_options,
 )
 from acdload.exitcodes import ExitCode
+from acdload.files import check_output_paths, scrubbed
 from acdload.pipeline import CheckOptions, Prepared, prepare
+from acdload.redact import redact as redact_text
 from acdload.reports.problem_files import write_problem_files
 from acdload.reports.problems import PROBLEM_REPORTERS, TextReporter, Verdict
+from acdload.safetext import escape_json
 from acdload.schema import SCHEMA_NAMES, schema_text
 
 
@@ -39,6 +44,16 @@ def verdict_of(prepared: Prepared) -> Verdict:
     return Verdict(prepared.problems, len(prepared.load.events), len(prepared.load.manifests))
 
 
+def show_problems(
+    verdict: Verdict, max_errors: int | None, *, quiet: bool, redact: bool = False
+) -> None:
+    """Validation problems on stderr; masked too with ``--redact`` (they quote values)."""
+    buffer = io.StringIO()
+    TextReporter(buffer, max_errors, summary=not quiet).report(verdict)
+    text = buffer.getvalue()
+    scrubbed(sys.stderr).write(redact_text(text) if redact else text)
+
+
 def files_read(prepared: Prepared) -> list[str]:
     """The manifest files of a load, in the order they were read."""
     return [manifest.display for manifest in prepared.load.manifests]
@@ -49,7 +64,7 @@ def show_files_read(prepared: Prepared) -> None:
     counts = Counter(id(event.manifest) for event in prepared.load.events)
     for manifest in prepared.load.manifests:
         events = counts[id(manifest)]
-        click.echo(f"read {manifest.display}: {events} event{'' if events == 1 else 's'}", err=True)
+        say(f"read {manifest.display}: {events} event{'' if events == 1 else 's'}")
 
 
 def format_for_environment(output_format: str, environ: Mapping[str, str] | None = None) -> str:
@@ -96,13 +111,14 @@ def validate_command(
       acdload validate examples/ --now 2026-12-01T08:00:00
       acdload validate campaign.yaml --format json --strict
     """
+    check_output_paths({"--junit": junit, "--sarif": sarif})
     prepared = run_checks(paths, strict, now)
     verdict = verdict_of(prepared)
     if verbose:
         show_files_read(prepared)
     write_problem_files(verdict, files_read(prepared), command="validate", junit=junit, sarif=sarif)
     reporter = PROBLEM_REPORTERS[format_for_environment(output_format)]
-    reporter(sys.stdout, max_errors, summary=not quiet).report(verdict)
+    reporter(scrubbed(sys.stdout), max_errors, summary=not quiet).report(verdict)
     ctx.exit(int(ExitCode.OK if verdict.valid else ExitCode.FAILURE))
 
 
@@ -137,12 +153,13 @@ def render_command(
     if verbose:
         show_files_read(prepared)
     if verdict.problems:
-        TextReporter(sys.stderr, max_errors, summary=not quiet).report(verdict)
+        show_problems(verdict, max_errors, quiet=quiet)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    out = sys.stdout
+    out = scrubbed(sys.stdout)
     for payload in prepared.payloads:
-        out.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")) + "\n")
+        line = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        out.write(escape_json(line) + "\n")
 
 
 @click.command("schema")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import sys
 from datetime import datetime
 
 import click
 
-from acdload.cli.check import files_read, run_checks, verdict_of
+from acdload.cli.check import files_read, run_checks, show_problems, verdict_of
 from acdload.cli.options import (
     check_options,
     format_option,
@@ -24,20 +23,11 @@ from acdload.cli.target_options import (
     tls_verify,
 )
 from acdload.exitcodes import ExitCode
+from acdload.files import check_output_paths, scrubbed
 from acdload.plan import build_plan
 from acdload.planfile import digest_manifests, plan_document, save_plan
-from acdload.redact import redact as redact_text
 from acdload.reports.plan import PLAN_REPORTERS, wants_color
 from acdload.reports.problem_files import write_problem_files
-from acdload.reports.problems import TextReporter, Verdict
-
-
-def _show_problems(verdict: Verdict, max_errors: int | None, redact: bool, quiet: bool) -> None:
-    """Validation problems to stderr; masked too with --redact (they quote values)."""
-    buffer = io.StringIO()
-    TextReporter(buffer, max_errors, summary=not quiet).report(verdict)
-    text = buffer.getvalue()
-    sys.stderr.write(redact_text(text) if redact else text)
 
 
 @click.command("plan")
@@ -115,11 +105,12 @@ def plan_command(
     chosen = target_from_options(
         base_url=base_url, emulator=emulator, token_file=token_file, offline=offline, target=target
     )
+    check_output_paths({"--out": out_path, "--junit": junit, "--sarif": sarif})
     prepared = run_checks(paths, strict, now)
     verdict = verdict_of(prepared)
     write_problem_files(verdict, files_read(prepared), command="plan", junit=junit, sarif=sarif)
     if verdict.problems:
-        _show_problems(verdict, max_errors, redact, quiet)
+        show_problems(verdict, max_errors, quiet=quiet, redact=redact)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
     with open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client:
@@ -129,7 +120,7 @@ def plan_command(
         document = plan_document(plan, digest_manifests(paths, prepared), records)
         save_plan(out_path, document)
     reporter = PLAN_REPORTERS[output_format](
-        sys.stdout, verbose=verbose, redact=redact, color=wants_color(sys.stdout)
+        scrubbed(sys.stdout), verbose=verbose, redact=redact, color=wants_color(sys.stdout)
     )
     reporter.report(plan)
     if detailed_exitcode and plan.pending:

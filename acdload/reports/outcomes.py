@@ -1,7 +1,10 @@
 """Apply's reports: JSON, CSV, a CSV of what failed (loadable again as it is), JUnit.
 
 Every CSV cell a spreadsheet would run as a formula is guarded (``acdload.csvcells``), and
-every file is created readable by its owner only.
+every file is created readable by its owner only, scrubbed of credentials
+(``acdload.files``). What a server said (the ``error`` of a result) may hold anything: it
+is escaped where a person reads it (CSV, JUnit), and JSON keeps it exactly but with every
+unsafe character as a ``\\u`` escape, so no report breaks a terminal or an XML parser.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from xml.etree import ElementTree
 
 from acdload.apply import OUTCOMES, ApplyRun, Result
 from acdload.csvcells import guard
-from acdload.files import open_private, write_private
+from acdload.files import write_outputs
+from acdload.safetext import escape, escape_json
 from acdload.schema import event_fields
 
 RESULT_COLUMNS = (
@@ -64,14 +68,14 @@ def _json_report_parts(run: ApplyRun, target: str | None) -> Iterator[str]:
         "finished": _iso(run.finished),
         "summary": summary(run),
     }
-    text = json.dumps(head, indent=2, ensure_ascii=False)[: -len("\n}")]
+    text = escape_json(json.dumps(head, indent=2, ensure_ascii=False))[: -len("\n}")]
     if not run.results:
         yield text + ',\n  "results": []\n}\n'
         return
     yield text + ',\n  "results": [\n'
     last = len(run.results) - 1
     for number, result in enumerate(run.results):
-        item = json.dumps(result_row(result), indent=2, ensure_ascii=False)
+        item = escape_json(json.dumps(result_row(result), indent=2, ensure_ascii=False))
         # JSON text has no raw line breaks inside strings: each one is indentation.
         yield "    " + item.replace("\n", "\n    ") + (",\n" if number < last else "\n")
     yield "  ]\n}\n"
@@ -99,14 +103,19 @@ def csv_report(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
     for result, payload in zip(run.results, chosen, strict=True):
         row = result_row(result)
         row["key"] = json.dumps(result.key, ensure_ascii=False)
+        row["error"] = None if result.error is None else escape(result.error, None)
         rows.append([row[name] for name in RESULT_COLUMNS] + [payload.get(f) for f in fields])
     return _csv_text([*RESULT_COLUMNS, *fields], rows)
 
 
 def failed_csv(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
-    """The failed and not attempted events as a standalone CSV manifest, ready to fix and load."""
+    """The failed and not attempted events as a standalone CSV manifest, ready to fix and load.
+
+    It always has its header (the columns of the whole load when nothing failed), so a
+    pipeline can feed it back whatever happened.
+    """
     chosen = [payloads[r.index] for r in run.results if r.outcome in ("failed", "not_attempted")]
-    fields = _payload_columns(chosen)
+    fields = _payload_columns(chosen or payloads)
     return _csv_text(fields, [[payload.get(f) for f in fields] for payload in chosen])
 
 
@@ -126,16 +135,15 @@ def junit_report(run: ApplyRun, fail_on_drift: bool = False) -> str:
         case = ElementTree.SubElement(
             suite,
             "testcase",
-            classname=result.file,
-            name=f"{result.file}:{result.line} {json.dumps(result.key, ensure_ascii=False)}",
+            classname=escape(result.file, None),
+            name=escape(
+                f"{result.file}:{result.line} {json.dumps(result.key, ensure_ascii=False)}", None
+            ),
         )
         if result.outcome in failing:
-            failure = ElementTree.SubElement(
-                case, "failure", message=result.error or result.outcome
-            )
-            failure.text = (
-                f"outcome {result.outcome}; HTTP {result.http_status}; {result.error or ''}"
-            )
+            error = escape(result.error or "", None)
+            failure = ElementTree.SubElement(case, "failure", message=error or result.outcome)
+            failure.text = f"outcome {result.outcome}; HTTP {result.http_status}; {error}"
         else:
             output = ElementTree.SubElement(case, "system-out")
             output.text = f"{result.outcome} event {result.event_id}"
@@ -153,12 +161,13 @@ def write_reports(
     junit: str | None = None,
     fail_on_drift: bool = False,
 ) -> None:
-    if report:
-        with open_private(report) as out:
-            out.writelines(_json_report_parts(run, target))
-    if report_csv:
-        write_private(report_csv, csv_report(run, payloads))
-    if failed:
-        write_private(failed, failed_csv(run, payloads))
-    if junit:
-        write_private(junit, junit_report(run, fail_on_drift))
+    """Write each report asked for (a failed one does not stop the others; see
+    :func:`acdload.files.write_outputs`)."""
+    write_outputs(
+        {
+            "--report": (report, lambda: _json_report_parts(run, target)),
+            "--report-csv": (report_csv, lambda: csv_report(run, payloads)),
+            "--failed-csv": (failed, lambda: failed_csv(run, payloads)),
+            "--junit": (junit, lambda: junit_report(run, fail_on_drift)),
+        }
+    )

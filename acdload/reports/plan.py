@@ -2,7 +2,9 @@
 
 Adding a format is adding a class to ``PLAN_REPORTERS``. Human-readable formats pass
 every value through the redactor when ``--redact`` is given; JSON is data and keeps every
-value exactly.
+value exactly. Values come from manifests and from the server, so every format escapes
+them: no control character or bidirectional override reaches a terminal or a PR comment,
+and JSON writes them as ``\\u`` escapes (the same data once parsed).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, ClassVar, TextIO
 
 from acdload import redact as redaction
 from acdload.plan import Action, Plan
+from acdload.safetext import escape, escape_json
 
 SUBJECT_WIDTH = 72
 VALUE_WIDTH = 60
@@ -83,8 +86,17 @@ class PlanReporter:
     ) -> None:
         self.out = out
         self.verbose = verbose
-        self.clean: Callable[[str], str] = redaction.redact if redact else redaction.identity
+        self.masked: Callable[[str], str] = redaction.redact if redact else redaction.identity
         self.color = color
+
+    def clean(self, text: str) -> str:
+        """A value as shown: masked with ``--redact``, and escaped."""
+        return escape(self.masked(text), None)
+
+    @staticmethod
+    def where(action: Action) -> str:
+        """``FILE:LINE``, escaped: file names come from whoever wrote the manifests."""
+        return escape(f"{action.file}:{action.line}", None)
 
     def key_text(self, action: Action, separator: str = " ") -> str:
         parts = [
@@ -117,7 +129,7 @@ class TextReporter(PlanReporter):
         for action in plan.of(*names):
             symbol, code = _STYLES[action.action]
             head = self.paint(f"{symbol} {action.action:<6}", code)
-            where = f"{action.file}:{action.line}"
+            where = self.where(action)
             event = "" if action.event_id is None else f"  (event {action.event_id})"
             write(f"{head} {where}  {self.key_text(action)}  {self.subject(action)}{event}\n")
             for name, (server, manifest) in action.changes.items():
@@ -142,8 +154,7 @@ class JsonReporter(PlanReporter):
             "summary": plan.summary,
             "actions": [action.as_dict() for action in plan.actions],
         }
-        json.dump(document, self.out, indent=2, ensure_ascii=False)
-        self.out.write("\n")
+        self.out.write(escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
 
 
 FOLD_AT = 10  # sections with more rows than this are folded in <details>
@@ -162,6 +173,11 @@ class MarkdownReporter(PlanReporter):
     """A summary table, then the creates and the drifts: a pull-request comment."""
 
     name = "markdown"
+
+    def clean(self, text: str) -> str:
+        """Masked and escaped, line breaks kept: :func:`cell` shows them as ``<br>``."""
+        lines = text.replace("\r\n", "\n").split("\n")
+        return "\n".join(escape(self.masked(line), None) for line in lines)
 
     def report(self, plan: Plan) -> None:
         counts = plan.summary
@@ -206,14 +222,14 @@ class MarkdownReporter(PlanReporter):
     def action_row(self, action: Action) -> str:
         key = cell(self.key_text(action, ", "))
         subject = cell(self.clean(shorten(str(action.payload.get("Subject", "")), CELL_WIDTH)))
-        return f"| `{action.file}:{action.line}` | {key} | {subject} |"
+        return f"| `{self.where(action)}` | {key} | {subject} |"
 
     def drift_rows(self, action: Action) -> list[str]:
         rows = []
         for name, (server, manifest) in action.changes.items():
             left, right = shown_pair(server, manifest)
             rows.append(
-                f"| `{action.file}:{action.line}` | {action.event_id} | {name} "
+                f"| `{self.where(action)}` | {action.event_id} | {name} "
                 f"| {cell(self.clean(left))} | {cell(self.clean(right))} |"
             )
         return rows

@@ -12,6 +12,10 @@ what ``--format`` puts on stdout, so one run feeds a log, code scanning and a te
 
 Unlike the stdout formats these always hold every problem: ``--max-errors`` trims what a
 person reads, not what a dashboard files.
+
+Manifests (file names included) come from whoever opened the pull request: every text in
+the JUnit XML is escaped (a control character or lone surrogate would make it invalid), and
+SARIF writes unsafe characters as JSON escapes.
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from acdload import __version__
-from acdload.files import write_private
+from acdload.files import write_outputs
 from acdload.problems import Problem
 from acdload.reports.problems import Verdict, summary_line
+from acdload.safetext import escape, escape_json
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -34,11 +39,14 @@ INFORMATION_URI = "https://pypi.org/project/acdload/"
 
 
 def artifact_uri(file: str) -> str:
-    """A path as the user gave it, as a URI reference (relative stays relative)."""
+    """A path as the user gave it, as a URI reference (relative stays relative).
+
+    A file name that is not UTF-8 reaches Python with its bytes as lone surrogates; they
+    are percent-encoded as those bytes, so the URI still names the file.
+    """
     path = PurePath(file)
-    if path.is_absolute():
-        return "file://" + quote(path.as_posix())
-    return quote(path.as_posix())
+    uri = quote(path.as_posix(), errors="surrogateescape")
+    return "file://" + uri if path.is_absolute() else uri
 
 
 def _region(problem: Problem) -> dict[str, int]:
@@ -88,11 +96,12 @@ def sarif_document(verdict: Verdict) -> dict[str, object]:
 
 
 def sarif_report(verdict: Verdict) -> str:
-    return json.dumps(sarif_document(verdict), indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(sarif_document(verdict), indent=2, ensure_ascii=False)) + "\n"
 
 
 def _problem_line(problem: Problem) -> str:
-    return f"{problem.location}: {problem.severity.value}: {problem.message} [{problem.rule}]"
+    line = f"{problem.location}: {problem.severity.value}: {problem.message} [{problem.rule}]"
+    return escape(line, None)
 
 
 def junit_report(verdict: Verdict, files: list[str], suite_name: str) -> str:
@@ -111,7 +120,9 @@ def junit_report(verdict: Verdict, files: list[str], suite_name: str) -> str:
         skipped="0",
     )
     for name in names:
-        case = ElementTree.SubElement(suite, "testcase", classname=suite_name, name=name)
+        case = ElementTree.SubElement(
+            suite, "testcase", classname=suite_name, name=escape(name, None)
+        )
         problems = by_file[name]
         errors = [p for p in problems if p.is_error]
         if errors:
@@ -120,8 +131,8 @@ def junit_report(verdict: Verdict, files: list[str], suite_name: str) -> str:
             failure = ElementTree.SubElement(
                 case,
                 "failure",
-                message=f"{first.location}: {first.message}{more}",
-                type=first.rule,
+                message=escape(f"{first.location}: {first.message}{more}", None),
+                type=escape(first.rule, None),
             )
             failure.text = "\n".join(_problem_line(p) for p in errors) + "\n"
         warnings = [p for p in problems if not p.is_error]
@@ -142,7 +153,9 @@ def write_problem_files(
     sarif: str | None = None,
 ) -> None:
     """Write the files asked for (owner-only: problems quote phone numbers and names)."""
-    if junit:
-        write_private(junit, junit_report(verdict, files, f"acdload {command}"))
-    if sarif:
-        write_private(sarif, sarif_report(verdict))
+    write_outputs(
+        {
+            "--junit": (junit, lambda: junit_report(verdict, files, f"acdload {command}")),
+            "--sarif": (sarif, lambda: sarif_report(verdict)),
+        }
+    )

@@ -1,6 +1,8 @@
 """How validation problems are shown: text for people, JSON for tools, GitHub annotations.
 
-Adding a format is adding a class to ``PROBLEM_REPORTERS``.
+Adding a format is adding a class to ``PROBLEM_REPORTERS``. File names and messages come
+from whoever wrote the manifests: each format shows them escaped (no control character
+reaches a terminal or a CI log; JSON writes them as ``\\u`` escapes).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from typing import ClassVar, TextIO
 
 from acdload.problems import Problem
+from acdload.safetext import escape, escape_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +73,10 @@ class TextReporter(ProblemReporter):
     def report(self, verdict: Verdict) -> None:
         shown = self.shown(verdict)
         for problem in shown:
-            self.out.write(
-                f"{problem.location}: {problem.severity.value}: {problem.message} [{problem.rule}]\n"
+            line = (
+                f"{problem.location}: {problem.severity.value}: {problem.message} [{problem.rule}]"
             )
+            self.out.write(escape(line, None) + "\n")
         hidden = len(verdict.problems) - len(shown)
         if hidden:
             self.out.write(f"... {hidden} more not shown (--max-errors {self.max_problems})\n")
@@ -91,12 +95,11 @@ class JsonReporter(ProblemReporter):
             "events": verdict.events,
             "problems": [problem.as_dict() for problem in self.shown(verdict)],
         }
-        json.dump(document, self.out, indent=2, ensure_ascii=False)
-        self.out.write("\n")
+        self.out.write(escape_json(json.dumps(document, indent=2, ensure_ascii=False)) + "\n")
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape(text, None).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
