@@ -63,6 +63,8 @@ class _BodyRefused(ValueError):
 
 
 class Handler(BaseHTTPRequestHandler):
+    """One connection, in its own thread: requests until the client or the server closes it."""
+
     protocol_version = "HTTP/1.1"
     server_version = "acdload-emulator"
     sys_version = ""
