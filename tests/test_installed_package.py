@@ -31,6 +31,7 @@ def test_non_editable_install_ships_the_schemas(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert not (target / "acdload" / "schemas").is_symlink()
+    assert (target / "acdload" / "schemas" / "jtel-acd-events.openapi.yaml").is_file()
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

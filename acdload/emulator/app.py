@@ -83,6 +83,7 @@ class Emulator:
                 client_id=config.client_id,
                 latency_s=config.latency_ms / 1000,
                 late_commit_s=config.late_commit_ms / 1000,
+                read_timeout_s=config.read_timeout,
             )
         except OSError as err:
             store.close()

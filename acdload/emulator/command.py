@@ -78,6 +78,13 @@ _MILLISECONDS = click.IntRange(min=0)
 )
 @click.option("--latency-ms", type=_MILLISECONDS, default=0, help="Delay added to every answer.")
 @click.option("--seed", type=int, help="Seed of the fault draws, to replay a run exactly.")
+@click.option(
+    "--read-timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds a client may send nothing, mid-request or between requests, before it is dropped.",
+)
 def emulator_command(
     host: str,
     port: int,
@@ -91,6 +98,7 @@ def emulator_command(
     late_commit_ms: int,
     latency_ms: int,
     seed: int | None,
+    read_timeout: float,
 ) -> None:
     """Run a jtel-compatible ACD events server, for tests, CI and trying things out.
 
@@ -120,6 +128,7 @@ def emulator_command(
             late_commit_ms=late_commit_ms,
             latency_ms=latency_ms,
             seed=seed,
+            read_timeout=read_timeout,
         )
         # ``acdload emulator -q`` (the main CLI adds the option) sets this level to -1.
         quiet = click.get_current_context().meta.get("acdload.verbosity", 0) < 0

@@ -55,6 +55,7 @@ class EmulatorConfig:
     late_commit_ms: int = 30_000
     latency_ms: int = 0
     seed: int | None = None
+    read_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:
@@ -91,6 +92,10 @@ class EmulatorConfig:
         ):
             if value < 0:
                 raise EmulatorConfigError(f"must be 0 or more, got {value}", option)
+        if not (math.isfinite(self.read_timeout) and self.read_timeout > 0):
+            raise EmulatorConfigError(
+                f"must be a number of seconds above 0, got {self.read_timeout}", "--read-timeout"
+            )
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ __all__ = [
     "TICKET",
     "CreateRequest",
     "ValidationError",
+    "shown",
     "validate_create",
 ]
 
@@ -49,6 +50,9 @@ TEXT_LIMITS: Mapping[str, int] = {
 ID_FIELDS = ("AcdGroupsID", "AcdConfigurationGroupsID", "AcdAgentGroupsID", "UsersID")
 FIELDS = frozenset({"AcdEventTypesID", "nPriority", *ID_FIELDS, *TEXT_LIMITS})
 
+# A lone surrogate (a JSON escape such as "\ud800" with no partner) is no Unicode
+# character: it cannot be stored or sent back as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})|([0-9]{4})([0-9]{2})([0-9]{2})")
 _TIME = re.compile(r"([0-9]{2}):([0-9]{2})|([0-9]{2})([0-9]{2})")
 
@@ -81,11 +85,20 @@ class CreateRequest:
     appointment_time: str | None
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """``text`` cut to ``limit`` characters, for echoing a client's input in an error.
+
+    A hostile client can send a 5,000-digit ID or a 60 KiB header; the answer names what
+    was wrong without mirroring all of it.
+    """
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text)} characters)"
+
+
 def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):
-        return f"the number {value!r}"
+        return f"the number {shown(repr(value))}"
     if isinstance(value, str):
         return f"the string {value[:40]!r}"
     if isinstance(value, list):
@@ -101,7 +114,7 @@ def _integer(given: Mapping[str, object], name: str, low: int, high: int) -> int
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(name, f"must be an integer, got {_json_type(value)}")
     if not low <= value <= high:
-        raise ValidationError(name, f"must be between {low} and {high}, got {value}")
+        raise ValidationError(name, f"must be between {low} and {high}, got {shown(str(value))}")
     return value
 
 
@@ -112,7 +125,9 @@ def _identifier(given: Mapping[str, object], name: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValidationError(name, f"must be a positive integer ID, got {_json_type(value)}")
     if not 1 <= value <= MAX_ID:
-        raise ValidationError(name, f"must be a positive integer ID up to {MAX_ID}, got {value}")
+        raise ValidationError(
+            name, f"must be a positive integer ID up to {MAX_ID}, got {shown(str(value))}"
+        )
     return value
 
 
@@ -125,6 +140,13 @@ def _text(given: Mapping[str, object], name: str) -> str | None:
     limit = TEXT_LIMITS[name]
     if len(value) > limit:
         raise ValidationError(name, f"is {len(value)} characters long; the limit is {limit}")
+    surrogate = _SURROGATE.search(value)
+    if surrogate is not None:
+        raise ValidationError(
+            name,
+            f"holds a lone surrogate ({surrogate[0]!a}) at character {surrogate.start()}, "
+            "which is not a Unicode character; send text that is valid UTF-8",
+        )
     return value
 
 
