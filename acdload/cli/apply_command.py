@@ -200,7 +200,12 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         ) as client,
         # The lock is taken before the server is read: a plan made while another apply is
         # still creating would send its events a second time.
-        Journal(journal_path, target.label) as journal,
+        Journal(
+            journal_path,
+            target.label,
+            state_dir=STATE_DIR,
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
+        ) as journal,
     ):
         assert client is not None  # apply has no offline mode
         records = client.list_events()
