@@ -99,7 +99,7 @@ class Progress:
 
 def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
     if run.target_error is not None:
-        return ExitCode.TARGET
+        return run.target_error.exit_code
     if run.interrupted:
         return ExitCode.INTERRUPTED
     ok = SUCCESS - ({"drift"} if fail_on_drift else set())

@@ -11,6 +11,7 @@ import json
 import resource
 import signal
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -73,6 +74,31 @@ def test_a_damaged_line_is_skipped_with_a_warning(
     assert "Traceback" not in done.stderr
     expected = reason.decode().removeprefix("# ")
     assert f"warning: {JOURNAL}:2: {expected}" in done.stderr
+    assert_created_exactly_once(emulator, load_report(tmp_path / "r.json"), LOAD)
+
+
+def test_a_send_time_in_the_future_waits_no_longer_than_an_unanswered_create(
+    tmp_path: Path, emulator: RunningEmulator
+) -> None:
+    """A journal saying the first event was sent (no answer) in the year 33658 must not make
+    apply wait for that request until then."""
+    sent = {"kind": "sent", "index": 0, "key": _key0(), "at": 1e12, "run": RUN}
+    journal = tmp_path / JOURNAL
+    journal.parent.mkdir()
+    journal.write_bytes(
+        _unfinished_run(emulator.base_url)
+        + (json.dumps({**sent, "target": emulator.base_url}) + "\n").encode()
+    )
+    write_csv(tmp_path / "load.csv", LOAD)
+
+    started = time.monotonic()
+    done = run_apply(
+        tmp_path, "load.csv", "--yes", "--timeout", "0.5", "--report", "r.json", handle=emulator,
+        timeout=60,
+    )  # fmt: skip
+
+    assert time.monotonic() - started < 20
+    assert done.returncode == 0, done.stderr
     assert_created_exactly_once(emulator, load_report(tmp_path / "r.json"), LOAD)
 
 
