@@ -4,6 +4,7 @@ that names some other event is not taken for success."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,9 @@ from tests.emulator_support import EmulatorProcess
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 
 NO_DUPLICATES = "groups:\n  - id: 235\n    no_duplicates: true\n"
+OLD_JOURNAL = Path(__file__).parent / "journals" / "before-issue-10.jsonl"
+"""Written by acdload before this change: a finished run that merged the first event of
+the load below into event 1 and created the second as event 2."""
 
 
 def _merging_emulator(
@@ -70,6 +74,38 @@ def test_a_merged_create_is_never_sent_again(
     [record] = server_records(emulator)
     assert record["ID"] == existing
     assert record["EventData"].count("<comment ") == 1  # one merge, no comment per run
+
+
+def test_a_merge_recorded_by_the_previous_version_is_never_sent_again(
+    tmp_path: Path, emulator_process: Callable[..., EmulatorProcess]
+) -> None:
+    emulator, existing = _merging_emulator(tmp_path, emulator_process)
+    second = {"AcdEventTypesID": 3, "AcdGroupsID": 235, "Sender": normalised(2)}
+    created = create_on_server(emulator, {**second, "Subject": "Second", "UserData": "U-2"})
+    assert (existing, created["ID"]) == (1, 2)  # the IDs the old journal names
+    (tmp_path / "load.csv").write_text(
+        "AcdEventTypesID,AcdGroupsID,Sender,Subject,UserData\n"
+        f"3,235,{sender(1)},Please call back,\n3,235,{sender(2)},Second,U-2\n",
+        encoding="utf-8",
+    )
+    journal = tmp_path / ".acdload" / "journal.jsonl"
+    journal.parent.mkdir()
+    journal.write_text(
+        OLD_JOURNAL.read_text(encoding="utf-8").replace("$TARGET", json.dumps(emulator.base_url)),
+        encoding="utf-8",
+    )
+
+    done = run_apply(tmp_path, "load.csv", "--yes", "--report", "r.json", handle=emulator)
+
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    results = load_report(tmp_path / "r.json")["results"]
+    assert [(r["outcome"], r["event_id"], r["attempts"]) for r in results] == [
+        ("exists", 1, 0),
+        ("exists", 2, 0),
+    ]
+    assert "merged into event 1" in results[0]["error"]
+    assert [r["ID"] for r in server_records(emulator)] == [1, 2]
 
 
 def _record(body: dict[str, object], **changes: object) -> dict[str, object]:
