@@ -125,12 +125,8 @@ class CreateSender:
                 answer = self._client.create(action.payload)
             except TransportFailure as exc:
                 # No answer, or one that cannot be read: the server may have stored it.
-                verdict, result.http_status, result.error = (
-                    AMBIGUOUS,
-                    None,
-                    f"no clear answer: {exc}",
-                )
-                wait = settle
+                verdict, wait = AMBIGUOUS, settle
+                result.http_status, result.error = None, f"no clear answer: {exc}"
             else:
                 verdict = self._judge(answer, action, result)
                 if verdict == DONE:
@@ -197,8 +193,9 @@ class CreateSender:
         event_id: int, record: dict[str, Any], action: PlannedAction, result: Result
     ) -> str:
         """An UPDATED answer: the event was merged into ``event_id``, if that is an event it
-        could be merged into. One of another type, group or sender means the server stored
-        nothing of this event, however the answer is worded."""
+        could be merged into. One of another type, group or sender is not where this event
+        went, however the answer is worded: it is not counted as stored (if it was stored
+        after all, the next run's plan finds its key)."""
         changes = differences({n: record[n] for n in MERGE_FIELDS if n in record}, action.payload)
         if changes:
             theirs = ", ".join(
@@ -207,7 +204,7 @@ class CreateSender:
             result.outcome = "failed"
             result.error = (
                 f"the server answered UPDATED with event {event_id}, which is not this event "
-                f"(it has {theirs}); nothing was stored for it"
+                f"(it has {theirs}); not counted as stored"
             )
         else:
             result.outcome, result.event_id, result.error = "updated", event_id, None
