@@ -1,37 +1,28 @@
 """Apply: send the planned creates in submission order, each exactly once.
 
 Exactly once rests on two things: the server's own records (matched by key) and the
-journal of what this and earlier runs sent. A create that got no clear answer (timeout,
-dropped connection, 5xx) is never simply sent again: acdload first gives a request that
-may still be running on the server time to finish, then looks the key up, and only sends
-again when the event is not there.
+journal of what this and earlier runs sent. How one create is sent, retried and settled
+is ``acdload.creates``; this module runs the load: what is sent at all, when the run
+stops, and what every event is reported as, whenever it stopped.
 """
 
 from __future__ import annotations
 
-import os
-import random
-import signal
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from acdload.client import CreateAnswer, JtelClient, TransportFailure
+from acdload.client import JtelClient
+from acdload.creates import CreateSender
 from acdload.errors import AcdloadError, TargetError
-from acdload.journal import Journal, KeyText, key_text
-from acdload.plan import key_function
+from acdload.failpoint import FAILPOINT_ENV as FAILPOINT_ENV  # the kill tests' hook, kept here
+from acdload.journal import Carried, Journal, JournalError, KeyText, key_text
 
 OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
 SUCCESS = frozenset({"created", "updated", "exists", "drift"})
 FAILING_STREAK = 5
 """Events failed in a row (after their retries) that mean the server itself is failing."""
-SETTLE_FACTOR = 1.5
-"""The default settle wait, in timeouts. A create that timed out may have been waited for a
-whole timeout already, so a server that commits it up to 2.5 timeouts after it was sent is
-found by the look-up; with a wait of exactly one timeout, a server that takes twice the
-timeout (emulator ``--late-commit-ms`` = 2 x ``--timeout``) races the look-up."""
 
 
 class PlannedAction(Protocol):
@@ -78,14 +69,16 @@ class ApplyOptions:
     retry_seconds: float = 120.0  # give up on one event after this long
     max_attempts: int = 6
     settle_seconds: float | None = (
-        None  # wait before checking an unanswered create (default: SETTLE_FACTOR x timeout)
+        None  # wait before checking an unanswered create (default: creates.SETTLE_FACTOR x timeout)
     )
 
 
 @dataclass(slots=True)
 class ApplyRun:
     results: list[Result]
-    target_error: TargetError | None = None
+    target_error: AcdloadError | None = None
+    """What stopped the run before its end: the target (a TargetError, exit 3) or the journal
+    (a JournalError, exit 1); its ``exit_code`` says which."""
     interrupted: bool = False
     started: float = field(default_factory=time.time)
     finished: float | None = None
@@ -112,58 +105,6 @@ def preflight(client: JtelClient, creates: Sequence[PlannedAction]) -> None:
         )
 
 
-class Lookup:
-    """Finds events on the server by key: one full list per look-up (there is no filter).
-
-    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
-    unanswered create "is there" is decided by the same rule that planned it; the oldest
-    event wins, as in plan.
-    """
-
-    def __init__(self, client: JtelClient, key_fields: tuple[str, ...]) -> None:
-        self._client = client
-        self._key_of = key_function(key_fields)
-
-    def find(self, key: dict[str, Any]) -> int | None:
-        wanted = self._key_of(key)
-        found = [
-            int(record["ID"])
-            for record in self._client.list_events()
-            if record.get("ID") is not None and self._key_of(record) == wanted
-        ]
-        return min(found, default=None)
-
-
-FAILPOINT_ENV = "ACDLOAD_FAILPOINT"
-
-
-class Failpoint:
-    """A test hook that SIGKILLs this process at one phase of one create (``PHASE:N``).
-
-    The kill tests use it to die at the exact moments a timer cannot hit: just before the
-    Nth create is sent (``before-send``), while it is in flight (``in-flight``: the kill
-    comes from a timer 50 ms after sending starts, so the server must be slower than that)
-    and after its answer but before the journal has it (``after-answer``). Unset, it costs
-    one comparison per create.
-    """
-
-    def __init__(self, spec: str | None) -> None:
-        phase, _, number = (spec or "").partition(":")
-        self.phase = phase if number.isdigit() else ""
-        self.number = int(number) if number.isdigit() else -1
-        self.count = 0
-
-    def hit(self, phase: str) -> None:
-        if phase == "before-send":
-            self.count += 1
-        if phase != self.phase or self.count != self.number:
-            return
-        if phase == "in-flight":
-            threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGKILL)).start()
-        else:
-            os.kill(os.getpid(), signal.SIGKILL)
-
-
 class Applier:
     def __init__(
         self,
@@ -174,14 +115,11 @@ class Applier:
         observer: Observer | None = None,
         should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
-        self._client = client
         self._journal = journal
         self._options = options
-        self._lookup = Lookup(client, key_fields)
+        self._sender = CreateSender(client, journal, options, key_fields)
         self._observer = observer or (lambda result: None)
         self._should_stop = should_stop
-        self._last_send = 0.0
-        self._failpoint = Failpoint(os.environ.get(FAILPOINT_ENV))
 
     def run(self, actions: Sequence[PlannedAction]) -> ApplyRun:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
@@ -189,23 +127,25 @@ class Applier:
         carried = self._journal.carried()
         self._journal.start()
         failures = streak = 0
+        stopped = False
         for action, result in zip(actions, results, strict=True):
-            if self._should_stop():
-                run.interrupted = True
-                break
             key = key_text(action.key)
-            if action.action != "create":
-                self._settle_existing(action, result, key, carried.sent)
+            try:
+                if action.action != "create" or key in carried.merged:
+                    # Never sent, so reported as what it is even once the run has stopped.
+                    self._settle_unsent(action, result, key, carried, record=not stopped)
+                elif stopped:
+                    continue
+                elif self._should_stop():
+                    run.interrupted = stopped = True
+                    continue
+                else:
+                    self._sender.send(action, result, key, carried.sent_at.get(key))
+            except (TargetError, JournalError) as exc:
+                _stopped_by(result, exc)
+                run.target_error, stopped = exc, True
                 self._observer(result)
                 continue
-            try:
-                self._create(action, result, key, carried.sent_at.get(key))
-            except TargetError as exc:
-                result.outcome = "failed"
-                result.error = exc.message
-                run.target_error = exc
-                self._observer(result)
-                break
             self._observer(result)
             if result.outcome == "failed":
                 failures += 1
@@ -217,126 +157,48 @@ class Applier:
                         f"the server keeps failing: {streak} events in a row failed after their retries",
                         hint="check the server's health, then run the same command again",
                     )
-                    break
-                if (
-                    self._options.max_failures is not None
-                    and failures >= self._options.max_failures
-                ):
-                    break
-            else:
+                    stopped = True
+                elif self._options.max_failures is not None:
+                    stopped = failures >= self._options.max_failures  # only creates get here
+            elif action.action == "create":
                 streak = 0
-        else:
+        if not stopped:
             self._journal.end()
         run.finished = time.time()
         return run
 
-    def _settle_existing(
-        self,
-        action: PlannedAction,
-        result: Result,
-        key: KeyText,
-        carried: dict[KeyText, int | None],
+    def _settle_unsent(
+        self, action: PlannedAction, result: Result, key: KeyText, carried: Carried, record: bool
     ) -> None:
-        """An event the server already has: ours from an unfinished run, or someone's."""
-        result.event_id = action.event_id
-        if key in carried and action.action == "exists":
-            result.outcome = "created"
-            self._journal.carry(key, action.event_id)
+        """An event not sent: the server has it (ours from an unfinished run, or someone's),
+        or an earlier run saw it merged into another event. ``record``: write what an
+        unfinished run created into this run's journal (not once this run has stopped: it
+        will not finish, so the next run still reads the earlier one)."""
+        merged = carried.merged.get(key) if action.action == "create" else None
+        if merged is not None:
+            result.outcome, result.event_id = "exists", merged
+            result.error = (
+                f"merged into event {merged} (the server answered UPDATED to an earlier run); "
+                "not sent again"
+            )
         else:
-            result.outcome = action.action
-
-    def _pace(self) -> None:
-        if self._options.rate:
-            wait = self._last_send + 1.0 / self._options.rate - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-        self._last_send = time.monotonic()
-
-    def _create(
-        self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
-    ) -> None:
-        """``unanswered_since``: when an unfinished earlier run sent this create, no answer
-        recorded; it may still land, so it is waited for and looked up before sending again."""
-        options = self._options
-        settle = options.settle_seconds
-        if settle is None:
-            settle = options.timeout * SETTLE_FACTOR
-        if unanswered_since is not None:
-            time.sleep(max(0.0, unanswered_since + options.timeout + settle - time.time()))
-            found = self._lookup.find(action.key)
-            if found is not None:
-                result.outcome, result.event_id = "created", found
-                self._journal.done(action.index, key, result.outcome, result.event_id)
-                return
-        deadline = time.monotonic() + options.retry_seconds
-        while True:
-            self._pace()
-            result.attempts += 1
-            ambiguous = False
-            wait: float | None = None
-            # Before every send, retries too: a resumed run waits from the last one.
-            self._journal.sent(action.index, key)
-            self._failpoint.hit("before-send")
-            self._failpoint.hit("in-flight")
-            try:
-                answer = self._client.create(action.payload)
-            except TransportFailure as exc:
-                ambiguous, result.http_status, result.error = True, None, f"no answer ({exc})"
-                wait = settle
+            result.event_id = action.event_id
+            if key in carried.sent and action.action == "exists":
+                result.outcome = "created"
+                if record:
+                    self._journal.carry(key, action.event_id)
             else:
-                if self._settled(answer, action, result):
-                    break
-                ambiguous = answer.status >= 500
-                wait = answer.retry_after
-            out_of_time = time.monotonic() >= deadline or result.attempts >= options.max_attempts
-            if ambiguous:
-                if wait:
-                    time.sleep(wait)
-                found = self._lookup.find(action.key)
-                if found is not None:
-                    result.outcome, result.event_id = "created", found
-                    result.error = None
-                    break
-            if out_of_time:
-                result.outcome = "failed"
-                result.error = f"gave up after {result.attempts} attempts: {result.error}"
-                break
-            if not ambiguous or not wait:
-                _backoff(result.attempts, None if ambiguous else wait)
-        self._failpoint.hit("after-answer")
-        self._journal.done(action.index, key, result.outcome, result.event_id)
-
-    def _settled(self, answer: CreateAnswer, action: PlannedAction, result: Result) -> bool:
-        """Record a final answer; False when the create should be tried again."""
-        result.http_status = answer.status
-        if (
-            answer.status == 200
-            and answer.record is not None
-            and answer.record.get("ID") is not None
-        ):
-            result.event_id = int(answer.record["ID"])
-            result.result = answer.result
-            result.outcome = "updated" if answer.result == "UPDATED" else "created"
-            result.error = None
-            return True
-        result.error = answer.error or f"HTTP {answer.status}"
-        if answer.status == 409:
-            found = self._lookup.find(action.key)
-            result.outcome = "exists" if found is not None else "failed"
-            result.event_id = found
-            if found is not None:
-                result.error = None
-            return True
-        if answer.status in (429, 503) or answer.status >= 500:
-            return False
-        if answer.status == 200:
-            result.error = "the server answered 200 without the created event"
-        result.outcome = "failed"
-        return True
+                result.outcome = action.action
+        self._sender.claim(result)
 
 
-def _backoff(attempt: int, retry_after: float | None) -> None:
-    if retry_after is not None:
-        time.sleep(retry_after)
-        return
-    time.sleep(min(10.0, 0.1 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))
+def _stopped_by(result: Result, exc: AcdloadError) -> None:
+    """Record on the event being settled why the run stopped there."""
+    if isinstance(exc, TargetError):
+        result.outcome, result.error = "failed", exc.message
+    elif result.outcome == "not_attempted":  # the journal could not record its send
+        if result.attempts:
+            result.outcome = "failed"
+            result.error = f"{result.error}; not sent again: {exc.message}"
+        else:
+            result.error = f"not sent: {exc.message}"

@@ -26,6 +26,9 @@ from acdload.errors import TargetError, UsageProblem
 
 _BASE_URL = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/rest/v1\.0/[0-9]+$")
 READ_ATTEMPTS = 4
+RETRY_AFTER_CAP = 60.0
+"""The longest ``Retry-After`` wait honoured, in seconds: a server (or a proxy) asking for
+a day must not hold a run for a day."""
 
 
 def check_base_url(url: str) -> str:

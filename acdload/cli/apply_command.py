@@ -117,7 +117,7 @@ class Progress:
 
 def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
     if run.target_error is not None:
-        return ExitCode.TARGET
+        return run.target_error.exit_code
     if run.interrupted:
         return ExitCode.INTERRUPTED
     ok = SUCCESS - ({"drift"} if fail_on_drift else set())
@@ -229,7 +229,12 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         ) as client,
         # The lock is taken before the server is read: a plan made while another apply is
         # still creating would send its events a second time.
-        Journal(journal_path, target.label) as journal,
+        Journal(
+            journal_path,
+            target.label,
+            state_dir=STATE_DIR,
+            warn=lambda message: click.echo(f"warning: {message}", err=True),
+        ) as journal,
     ):
         assert client is not None  # apply has no offline mode
         records = client.list_events()

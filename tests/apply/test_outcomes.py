@@ -259,7 +259,7 @@ def test_a_second_apply_on_the_same_state_is_refused(
 
         assert second.returncode == 1, second.stderr
         assert f"another apply is running on this state: pid {first.pid} on " in second.stderr
-        assert "journal.jsonl.lock" in second.stderr
+        assert ".acdload/apply-" in second.stderr  # the target's lock in the state directory
         assert not (tmp_path / "r2.json").exists()
     finally:
         first.send_signal(signal.SIGINT)
