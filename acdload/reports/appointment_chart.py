@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from html import escape
 from typing import Any
 
@@ -22,9 +22,9 @@ LEVELS = 5  # shades of a cell, from the fewest appointments to the most
 
 _APPOINTMENT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})(?:T([0-9]{2}):([0-9]{2}))?")
 
-LABEL_WIDTH = 118
-CELL = 26
-ROW = 20
+LABEL_WIDTH = 128
+CELL = 32
+ROW = 24
 GAP = 2
 TOTAL_WIDTH = 54
 
@@ -78,8 +78,8 @@ def _plural(count: int) -> str:
 def appointment_chart(appointments: Iterable[str | None]) -> str:
     """The grid as HTML: an ``<svg>`` (every text in it escaped) and a line of notes.
 
-    Columns run from the earliest hour booked to the latest; a day's total also counts its
-    appointments without a time. Days without appointments are left out.
+    Rows run from the first day booked to the last, columns from the earliest hour booked
+    to the latest; a day's total also counts its appointments without a time.
     """
     slots: Counter[tuple[date, int | None]] = Counter()
     without = 0
@@ -94,7 +94,15 @@ def appointment_chart(appointments: Iterable[str | None]) -> str:
     totals: Counter[date] = Counter()
     for (day, _), count in slots.items():
         totals[day] += count
-    days = sorted(totals)
+    booked_days = sorted(totals)
+    span = (booked_days[-1] - booked_days[0]).days + 1
+    # Every day of the campaign, so a day without callbacks shows as a gap; only the
+    # booked days when the campaign is too long for that.
+    days = (
+        [booked_days[0] + timedelta(days=n) for n in range(span)]
+        if span <= MAX_DAYS
+        else booked_days
+    )
     shown_days = days[:MAX_DAYS]
     booked = sorted({hour for _, hour in slots if hour is not None})
     hours = list(range(booked[0], booked[-1] + 1)) if booked else []
@@ -102,7 +110,7 @@ def appointment_chart(appointments: Iterable[str | None]) -> str:
     svg = _svg(shown_days, hours, slots, totals, most)
     notes = []
     if len(days) > MAX_DAYS:
-        notes.append(f"The first {MAX_DAYS} of {len(days)} days are shown.")
+        notes.append(f"The first {MAX_DAYS} of {len(days)} days with appointments are shown.")
     untimed = sum(count for (_, hour), count in slots.items() if hour is None)
     if untimed:
         notes.append(f"{_plural(untimed)} without a time (counted in the day's total).")
@@ -126,16 +134,16 @@ def _svg(
         f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-label="appointments per day and hour">',
-        f'<text class="head" x="{total_x}" y="14">total</text>',
+        f'<text class="head" x="{total_x}" y="16">total</text>',
     ]
     for column, hour in enumerate(hours):
         x = LABEL_WIDTH + column * (CELL + GAP) + CELL // 2
-        parts.append(f'<text class="head" x="{x}" y="14" text-anchor="middle">{hour:02d}</text>')
+        parts.append(f'<text class="head" x="{x}" y="16" text-anchor="middle">{hour:02d}:00</text>')
     for row, day in enumerate(days):
         y = ROW + GAP + row * (ROW + GAP)
         parts.append(
-            f'<text class="day" x="0" y="{y + 14}">{day:%a} {day.isoformat()}</text>'
-            f'<text class="total" x="{total_x}" y="{y + 14}">{totals[day]}</text>'
+            f'<text class="day" x="0" y="{y + 16}">{day:%a} {day.isoformat()}</text>'
+            f'<text class="total" x="{total_x}" y="{y + 16}">{totals[day]}</text>'
         )
         for column, hour in enumerate(hours):
             count = slots.get((day, hour), 0)
@@ -146,7 +154,7 @@ def _svg(
                 f'data-hour="{hour}" data-count="{count}"><title>{tip}</title>'
                 f'<rect x="{x}" y="{y}" width="{CELL}" height="{ROW}" rx="3"/>'
                 + (
-                    f'<text x="{x + CELL // 2}" y="{y + 14}" text-anchor="middle">{count}</text>'
+                    f'<text x="{x + CELL // 2}" y="{y + 16}" text-anchor="middle">{count}</text>'
                     if count
                     else ""
                 )
