@@ -8,7 +8,6 @@ group 235 only, so the events sent to group 999 fail with the server's 400.
 from __future__ import annotations
 
 import csv
-import html
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -172,7 +171,3 @@ def page_data(text: str) -> dict[str, Any]:
     (found,) = [body for attrs, body in parse_page(text).scripts if attrs.get("type")]
     data: dict[str, Any] = json.loads(found)
     return data
-
-
-def visible_text(markup: str) -> str:
-    return html.unescape(markup)
