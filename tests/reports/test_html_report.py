@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import stat
 from collections import Counter
@@ -185,3 +186,20 @@ def test_a_campaign_without_appointments_says_so(tmp_path: Path) -> None:
     planned = run_acdload("plan", "callbacks.yaml", "--offline", "--format", "html", cwd=tmp_path)
     assert planned.returncode == 0, planned.stderr
     assert "No event has an appointment." in planned.stdout
+
+
+def test_a_report_from_before_subjects_and_appointments_still_renders(
+    tmp_path: Path, emulator_factory: Callable[..., RunningEmulator]
+) -> None:
+    campaign = applied_campaign(tmp_path, emulator_factory(groups=groups_file(tmp_path)))
+    document = campaign.document()
+    for result in document["results"]:
+        del result["subject"], result["appointment"]
+    (tmp_path / "old.json").write_text(json.dumps(document), encoding="utf-8")
+
+    done = run_acdload("report", "old.json", "-o", "old.html", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "old.html").read_text("utf-8")
+    assert "No event has an appointment." in text
+    assert [row["subject"] for row in page_data(text)["rows"]] == [""] * EVENTS
