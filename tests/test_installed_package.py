@@ -1,4 +1,5 @@
-"""The schemas ship inside the package: a non-editable install, run from elsewhere, has them."""
+"""The schemas and the HTML report's assets ship inside the package: a non-editable install,
+run from elsewhere, has them."""
 
 from __future__ import annotations
 
@@ -46,6 +47,21 @@ def test_non_editable_install_ships_the_schemas(tmp_path: Path) -> None:
             check=True,
         )
         assert json.loads(shown.stdout) == json.loads((REPO / "schemas" / file).read_text())
+    # The HTML report's stylesheet and script ship too.
+    (elsewhere / "t.yaml").write_text(
+        "version: 1\nevents:\n  - {AcdEventTypesID: 6, AcdGroupsID: 235, Sender: a@example.com, "
+        "UserData: T-1, Subject: T}\n",
+        encoding="utf-8",
+    )
+    page = subprocess.run(
+        [sys.executable, "-m", "acdload", "plan", "t.yaml", "--offline", "--format", "html"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "#events-table" in page.stdout and "JSON.parse" in page.stdout
     located = subprocess.run(
         [sys.executable, "-c", "import acdload; print(acdload.__file__)"],
         cwd=elsewhere,

@@ -21,6 +21,7 @@ COMMANDS = {
     "schema": "acdload.cli.check:schema_command",
     "plan": "acdload.cli.plan_command:plan_command",
     "apply": "acdload.cli.apply_command:apply_command",
+    "report": "acdload.cli.report_command:report_command",
     "emulator": "acdload.cli.emulator_command:emulator_command",
 }
 """Each command's module is imported only when it runs, so ``validate`` in a pre-commit

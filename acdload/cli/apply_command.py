@@ -162,6 +162,11 @@ def _summary_line(run: ApplyRun) -> str:
     help="Write the failed and not attempted events to FILE as a CSV manifest to fix and load again.",
 )
 @click.option("--junit", metavar="FILE", help="Write a JUnit XML report (one test case per event).")
+@click.option(
+    "--report-html",
+    metavar="FILE",
+    help="Write the report as one self-contained HTML page to FILE (masked with --redact).",
+)
 @click.option("--rate", type=click.FloatRange(min=0.01), help="At most N creates per second.")
 @click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
@@ -202,6 +207,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             "--report-csv": options["report_csv"],
             "--failed-csv": options["failed_csv"],
             "--junit": options["junit"],
+            "--report-html": options["report_html"],
         },
         kept={"--journal": journal_path},
     )
@@ -254,7 +260,9 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             report_csv=options["report_csv"],
             failed=options["failed_csv"],
             junit=options["junit"],
+            html=options["report_html"],
             fail_on_drift=options["fail_on_drift"],
+            redacted=options["redact"],
         )
     except OutputError as exc:
         unwritten = exc

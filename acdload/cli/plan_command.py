@@ -37,7 +37,8 @@ from acdload.reports.problem_files import write_problem_files
 @check_options
 @format_option(
     sorted(PLAN_REPORTERS),
-    "text: for a terminal or CI log; json: for tools; markdown: for a PR comment.",
+    "text: for a terminal or CI log; json: for tools; markdown: for a PR comment; "
+    "html: a self-contained page for a browser.",
 )
 @click.option(
     "--out",
@@ -55,7 +56,8 @@ from acdload.reports.problem_files import write_problem_files
 @click.option(
     "--redact",
     is_flag=True,
-    help="Mask phone numbers and e-mail addresses in text and Markdown output and in messages.",
+    help="Mask phone numbers and e-mail addresses in text, Markdown and HTML output and in "
+    "messages.",
 )
 @problem_file_options
 @verbosity_options(

@@ -1,4 +1,4 @@
-"""Apply's reports: JSON, CSV, a CSV of what failed (loadable again as it is), JUnit.
+"""Apply's reports: JSON, CSV, a CSV of what failed (loadable again as it is), JUnit, HTML.
 
 Every CSV cell a spreadsheet would run as a formula is guarded (``acdload.csvcells``), and
 every file is created readable by its owner only, scrubbed of credentials
@@ -13,7 +13,7 @@ import csv
 import io
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -21,6 +21,8 @@ from xml.etree import ElementTree
 from acdload.apply import OUTCOMES, ApplyRun, Result
 from acdload.csvcells import guard
 from acdload.files import write_outputs
+from acdload.reports.appointment_chart import appointment_of
+from acdload.reports.html import render_html_report
 from acdload.safetext import escape, escape_json
 from acdload.schema import event_fields
 
@@ -52,22 +54,45 @@ def result_row(result: Result) -> dict[str, Any]:
     return {name: getattr(result, name) for name in RESULT_COLUMNS}
 
 
-def json_report(run: ApplyRun, target: str | None) -> str:
-    return "".join(_json_report_parts(run, target))
+def event_row(result: Result, payloads: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """A result as the JSON report holds it: the result columns, then what a person knows
+    the event by (its Subject) and its appointment, for the HTML report's chart."""
+    payload = payloads[result.index]
+    return result_row(result) | {
+        "subject": payload.get("Subject"),
+        "appointment": appointment_of(payload),
+    }
 
 
-def _json_report_parts(run: ApplyRun, target: str | None) -> Iterator[str]:
-    """The JSON report (as ``json.dumps(document, indent=2)``) one result at a time.
-
-    Encoding the whole document at once holds every small piece of its text in one list,
-    about 3 KB per event at the peak; a result at a time holds one.
-    """
-    head = {
+def _head(run: ApplyRun, target: str | None) -> dict[str, Any]:
+    return {
         "target": target,
         "started": _iso(run.started),
         "finished": _iso(run.finished),
         "summary": summary(run),
     }
+
+
+def report_document(
+    run: ApplyRun, target: str | None, payloads: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The JSON report as data (what ``--report`` writes, and the HTML report shows)."""
+    return _head(run, target) | {"results": [event_row(r, payloads) for r in run.results]}
+
+
+def json_report(run: ApplyRun, target: str | None, payloads: Sequence[Mapping[str, Any]]) -> str:
+    return "".join(_json_report_parts(run, target, payloads))
+
+
+def _json_report_parts(
+    run: ApplyRun, target: str | None, payloads: Sequence[Mapping[str, Any]]
+) -> Iterator[str]:
+    """The JSON report (as ``json.dumps(document, indent=2)``) one result at a time.
+
+    Encoding the whole document at once holds every small piece of its text in one list,
+    about 3 KB per event at the peak; a result at a time holds one.
+    """
+    head = _head(run, target)
     text = escape_json(json.dumps(head, indent=2, ensure_ascii=False))[: -len("\n}")]
     if not run.results:
         yield text + ',\n  "results": []\n}\n'
@@ -75,7 +100,7 @@ def _json_report_parts(run: ApplyRun, target: str | None) -> Iterator[str]:
     yield text + ',\n  "results": [\n'
     last = len(run.results) - 1
     for number, result in enumerate(run.results):
-        item = escape_json(json.dumps(result_row(result), indent=2, ensure_ascii=False))
+        item = escape_json(json.dumps(event_row(result, payloads), indent=2, ensure_ascii=False))
         # JSON text has no raw line breaks inside strings: each one is indentation.
         yield "    " + item.replace("\n", "\n    ") + (",\n" if number < last else "\n")
     yield "  ]\n}\n"
@@ -159,15 +184,23 @@ def write_reports(
     report_csv: str | None = None,
     failed: str | None = None,
     junit: str | None = None,
+    html: str | None = None,
     fail_on_drift: bool = False,
+    redacted: bool = False,
 ) -> None:
     """Write each report asked for (a failed one does not stop the others; see
     :func:`acdload.files.write_outputs`)."""
     write_outputs(
         {
-            "--report": (report, lambda: _json_report_parts(run, target)),
+            "--report": (report, lambda: _json_report_parts(run, target, payloads)),
             "--report-csv": (report_csv, lambda: csv_report(run, payloads)),
             "--failed-csv": (failed, lambda: failed_csv(run, payloads)),
             "--junit": (junit, lambda: junit_report(run, fail_on_drift)),
+            "--report-html": (
+                html,
+                lambda: render_html_report(
+                    report_document(run, target, payloads), redacted=redacted
+                ),
+            ),
         }
     )

@@ -1,4 +1,5 @@
-"""How a plan is shown: text for a terminal or CI log, JSON for tools, Markdown for a PR.
+"""How a plan is shown: text for a terminal or CI log, JSON for tools, Markdown for a PR,
+HTML for a browser.
 
 Adding a format is adding a class to ``PLAN_REPORTERS``. Human-readable formats pass
 every value through the redactor when ``--redact`` is given; JSON is data and keeps every
@@ -70,6 +71,13 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def key_text(key: Mapping[str, Any], separator: str = " ") -> str:
+    """A key as every output shows it: ``Field=value`` pairs (``null`` for no value)."""
+    return separator.join(
+        f"{name}={'null' if value is None else value}" for name, value in key.items()
+    )
+
+
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
     line = f"{counts['create']} to create, {counts['exists']} unchanged, {counts['drift']} drifted"
@@ -99,10 +107,7 @@ class PlanReporter:
         return escape(f"{action.file}:{action.line}", None)
 
     def key_text(self, action: Action, separator: str = " ") -> str:
-        parts = [
-            f"{name}={'null' if value is None else value}" for name, value in action.key.items()
-        ]
-        return self.clean(separator.join(parts))
+        return self.clean(key_text(action.key, separator))
 
     def subject(self, action: Action, width: int = SUBJECT_WIDTH) -> str:
         return self.clean(shorten(shown(action.payload.get("Subject")), width))
@@ -260,6 +265,24 @@ class MarkdownReporter(PlanReporter):
         return out + table
 
 
+class HtmlReporter(PlanReporter):
+    """A self-contained page to review in a browser or keep as a CI artifact."""
+
+    name = "html"
+
+    def __init__(
+        self, out: TextIO, *, verbose: bool = False, redact: bool = False, color: bool = False
+    ) -> None:
+        super().__init__(out, verbose=verbose, redact=redact, color=color)
+        self.redacted = redact
+
+    def report(self, plan: Plan) -> None:
+        # Imported here: the page's module imports this one (for key_text and shown_pair).
+        from acdload.reports.html import render_html_plan
+
+        self.out.write(render_html_plan(plan, redacted=self.redacted))
+
+
 PLAN_REPORTERS: dict[str, type[PlanReporter]] = {
-    cls.name: cls for cls in (TextReporter, JsonReporter, MarkdownReporter)
+    cls.name: cls for cls in (TextReporter, JsonReporter, MarkdownReporter, HtmlReporter)
 }

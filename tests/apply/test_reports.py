@@ -50,7 +50,9 @@ def test_reports(tmp_path: Path, emulator_process: Callable[..., EmulatorProcess
     assert started.tzinfo is not None and started <= finished
     assert report["summary"] == dict.fromkeys(OUTCOMES, 0) | {"created": 3, "failed": 1}
     results = report["results"]
-    assert [list(r) for r in results] == [RESULT_KEYS] * 4
+    assert [list(r) for r in results] == [[*RESULT_KEYS, "subject", "appointment"]] * 4
+    assert [r["subject"] for r in results] == [row["Subject"] for row in ROWS]
+    assert {r["appointment"] for r in results} == {None}  # these rows have none
     assert [(r["index"], r["file"], r["line"]) for r in results] == [
         (n, "load.csv", n + 2) for n in range(4)
     ]

@@ -55,7 +55,7 @@ def report(name: str, plan: Plan, **options: Any) -> str:
 
 
 def test_registry() -> None:
-    assert sorted(PLAN_REPORTERS) == ["json", "markdown", "text"]
+    assert sorted(PLAN_REPORTERS) == ["html", "json", "markdown", "text"]
 
 
 def test_text() -> None:
