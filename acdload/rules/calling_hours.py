@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acdload.model import suggest
-from acdload.rules.severities import KeyIssue, shown, then
+from acdload.rules.severities import KeyIssue, shown, text_of, then
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Day names in ``date.weekday()`` order."""
@@ -79,7 +79,7 @@ def parse_calling_hours(value: object) -> tuple[CallingHours | None, list[KeyIss
     days: list[Hours | None] = [None] * len(DAYS)
     types = DEFAULT_TYPES
     for key, written in value.items():
-        spec = str(key)
+        spec = text_of(key)
         if spec == "types":
             types = _read_types(written, issues)
             continue

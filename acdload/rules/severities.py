@@ -59,9 +59,15 @@ def shown(value: object) -> str:
         return "a mapping"
     if isinstance(value, list):
         return "a list"
+    return quote(text_of(value))
+
+
+def text_of(value: object) -> str:
+    """A scalar (or a mapping's key) as text: a YAML loader may give numbers, and str()
+    refuses ints beyond 4,300 digits."""
     if isinstance(value, int) and value.bit_length() > _SHOWN_BITS:
-        return "a number too long to show"  # str() refuses ints beyond 4,300 digits
-    return quote(str(value))
+        return "a number too long to show"
+    return str(value)
 
 
 def then(text: str, advice: str) -> str:
@@ -85,7 +91,7 @@ def parse_checks(value: object) -> tuple[dict[str, Severity | None], list[KeyIss
         ]
     issues = []
     for rule, written in value.items():
-        name = str(rule)
+        name = text_of(rule)
         if name not in DEFAULTS:
             issues.append(
                 KeyIssue(

@@ -60,11 +60,12 @@ def test_a_sender_that_is_no_number_is_quoted_escaped_in_a_finding() -> None:
     assert "'\\x1b[2J\\u202e0170'" in finding.message
 
 
+HUGE = st.builds(pow, st.just(10), st.just(5000))  # beyond int -> str conversion's limit
 VALUES = st.recursive(
     st.none()
     | st.booleans()
     | st.integers()
-    | st.builds(pow, st.just(10), st.just(5000))  # beyond int -> str conversion's limit
+    | HUGE
     | st.text(max_size=40)
     | st.sampled_from(["mon-fri", "08:00-20:00", "24:00-24:00", "DE-BY", "2h", "off", "types"]),
     lambda inner: (
@@ -83,3 +84,15 @@ def test_no_value_of_any_key_raises_or_prints_unescaped(manifest: dict[str, obje
     if rules is not None:
         for finding in rules.check(callback("4930901820", "2027-03-07", "23:59"), BERLIN, NOW):
             assert_safe(finding.message)
+
+
+def test_numbers_too_long_for_str_are_named_not_converted() -> None:
+    # Any YAML loader but acdload's own gives unquoted digits as ints; str() refuses these.
+    huge = 10**5000
+    _, issues = read_rules(
+        {"checks": {huge: "off"}, "calling_hours": {huge: "08:00-20:00", "types": [huge]}}
+    )
+    assert [issue.rule for issue in issues] == ["checks-syntax", *["calling-hours-syntax"] * 2]
+    for issue in issues:
+        assert_safe(issue.message)
+        assert "a number too long to show" in issue.message
