@@ -11,7 +11,8 @@ every zone of the customer's number (:mod:`acdload.rules.customer_clock`); it mu
 calling hours, and not on a holiday, in each of them. A number with no known zone is judged
 in the manifest's zone. A date without a time is judged by its day (has it calling hours,
 is it a holiday); a time without a date (the server takes its next occurrence) must fall
-inside calling hours on at least one of the coming seven days. Verdicts are cached per
+inside calling hours on at least one of the coming seven days. Both rules judge the event
+types of ``calling_hours: types`` (callbacks by default). Verdicts are cached per
 (appointment, zones): a campaign has many events but few slots and few zones.
 """
 
@@ -68,7 +69,7 @@ class Callability:
     ) -> None:
         self.calling_hours = calling_hours if severities[OUTSIDE] is not None else None
         self.holidays = holidays if severities[HOLIDAY] is not None else None
-        self.double_booking = double_booking if severities["double-booked"] else None
+        self.double_booking = double_booking if severities["double-booked"] is not None else None
         self.severities = severities
         self.types = calling_hours.types if calling_hours is not None else DEFAULT_TYPES
         self._verdicts: dict[tuple[Any, ...], tuple[Verdict, ...]] = {}
@@ -76,7 +77,7 @@ class Callability:
 
     def check(self, payload: Mapping[str, Any], tz: tzinfo, now: datetime) -> list[Finding]:
         """What is wrong with the appointment of one rendered payload (manifest zone ``tz``;
-        ``now`` places a time without a date)."""
+        ``now``, time-zone aware, places a time without a date)."""
         if (self.calling_hours is None and self.holidays is None) or payload.get(
             "AcdEventTypesID"
         ) not in self.types:
@@ -131,12 +132,12 @@ class Callability:
         at = _time(written_time) if written_time is not None else None
         if (written_date is not None and day is None) or (written_time is not None and at is None):
             return ()  # unreadable: the appointment rules report it
-        if day is None and at is not None and today is not None:
+        if day is None:
+            if at is None or today is None:
+                return ()
             return self._judge_time(at, zones, tz, today)
-        if day is not None and at is None:
+        if at is None:
             return self._judge_day(day)
-        if day is None or at is None:
-            return ()
         verdicts: list[Verdict] = []
         local = datetime.combine(day, at, tzinfo=tz)
         hours = self.calling_hours
@@ -163,9 +164,10 @@ class Callability:
         hours = self.calling_hours
         if hours is not None and hours.days[day.weekday()] is None:
             verdicts.append((OUTSIDE, DATE, head, _no_hours_on(hours, day.weekday())))
-        name = self.holidays.on(day) if self.holidays is not None else None
-        if self.holidays is not None and name is not None:
-            verdicts.append((HOLIDAY, DATE, head, _holiday(self.holidays, day, name)))
+        if self.holidays is not None:
+            name = self.holidays.on(day)
+            if name is not None:
+                verdicts.append((HOLIDAY, DATE, head, _holiday(self.holidays, day, name)))
         return tuple(verdicts)
 
     def _judge_time(
