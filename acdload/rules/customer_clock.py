@@ -50,7 +50,7 @@ def _zones_of_code(head: str) -> Zones | None:
 
 @lru_cache(maxsize=65536)
 def _zones_of_number(digits: str) -> Zones:
-    number = _parsed(digits)
+    number = _number(digits)
     return _known(time_zones_for_number(number)) if number is not None else ()
 
 
@@ -62,22 +62,23 @@ def _known(names: tuple[str, ...]) -> Zones:
 @lru_cache(maxsize=4096)
 def display_number(digits: str) -> str:
     """``12125550100`` as people read it in a message: ``+1 212 555 0100``."""
-    code = country_code(digits) if digits.isascii() and digits.isdigit() else None
-    national = digits[len(str(code)) :] if code is not None else ""
-    if code is None or not national:
+    number = _number(digits)
+    if number is None:
         return "+" + digits
-    if national.startswith("0"):  # kept only in a few countries (Italy): let parse decide
-        number = _parsed(digits)
-        if number is None:
-            return "+" + digits
-    else:  # parsing what is already E.164 would double the cost
-        number = phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
     written = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     return str(written).replace("-", " ")
 
 
-def _parsed(digits: str) -> phonenumbers.PhoneNumber | None:
-    try:
+def _number(digits: str) -> phonenumbers.PhoneNumber | None:
+    """E.164 ``digits`` (ASCII digits) as libphonenumber's number, built directly: parsing
+    what is already E.164 would double the cost."""
+    code = country_code(digits) if digits.isascii() and digits.isdigit() else None
+    national = digits[len(str(code)) :] if code is not None else ""
+    if code is None or not national:
+        return None
+    if not national.startswith("0"):
+        return phonenumbers.PhoneNumber(country_code=code, national_number=int(national))
+    try:  # a leading 0 is kept only in a few countries (Italy): parse knows which
         return phonenumbers.parse("+" + digits, None)
     except phonenumbers.NumberParseException:
         return None

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import pytest
+from phonenumbers import PhoneNumberType
+from phonenumbers.timezone import UNKNOWN_TIMEZONE, time_zones_for_number
 
 from acdload.problems import Severity
 from acdload.rules.calling_hours import DEFAULT_TYPES, parse_calling_hours
@@ -194,6 +197,20 @@ def test_the_plus_seven_range_russian_mobiles_span_eleven_hours_moscow_numbers_o
     assert "2027-03-08 13:00 Europe/Moscow is 22:00 Asia/Anadyr" in finding.message
     assert "+7 916 123 45 67" in finding.message
     assert check(office, callback(MOSCOW_NUMBER, "2027-03-08", "13:00"), moscow) == []
+
+
+def test_zones_cached_per_country_code_are_libphonenumbers_for_every_regions_examples() -> None:
+    compared = 0
+    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
+        for kind in (PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.TOLL_FREE):
+            number = phonenumbers.example_number_for_type(region, kind)
+            if number is None:
+                continue
+            digits = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+            expected = [name for name in time_zones_for_number(number) if name != UNKNOWN_TIMEZONE]
+            assert [z.key for z in customer_zones(digits)] == expected, (region, kind, digits)
+            compared += 1
+    assert compared > 500
 
 
 @pytest.mark.parametrize("sender", ["999123456", "not-a-number", ""])
