@@ -328,3 +328,8 @@ def _lost_zero_hint(digits: str, region: str) -> str:
         f"; if it is the {region} number 0{digits}, a spreadsheet dropped its leading 0: "
         "format the column as text before exporting (in Excel: Format Cells > Text)"
     )
+
+
+def country_code(digits: str) -> int | None:
+    """The country calling code E.164 ``digits`` (ASCII digits only) start with, if any."""
+    return _split(digits)[0] if digits else None
