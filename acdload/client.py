@@ -13,7 +13,6 @@ import ipaddress
 import json
 import os
 import random
-import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -22,21 +21,11 @@ from urllib.parse import urlsplit
 import requests
 
 from acdload import __version__
-from acdload.errors import TargetError, UsageProblem
+from acdload.base_url import check_base_url
+from acdload.errors import TargetError
+from acdload.safetext import register_secret
 
-_BASE_URL = re.compile(r"^https?://[^/\s]+(?:/[^\s]*)?/rest/v1\.0/[0-9]+$")
 READ_ATTEMPTS = 4
-
-
-def check_base_url(url: str) -> str:
-    """The base URL without a trailing slash, or a usage error that shows its form."""
-    trimmed = url.rstrip("/")
-    if not _BASE_URL.match(trimmed):
-        raise UsageProblem(
-            f"{url!r} is not a jtel base URL",
-            hint="it looks like https://HOST:PORT/rest/v1.0/CLIENTSID (the client account ID last)",
-        )
-    return trimmed
 
 
 def is_plain_http_to_remote(url: str) -> bool:
@@ -106,6 +95,7 @@ class JtelClient:
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
+        register_secret(token)  # whatever a server echoes, the token is masked in all output
         self._session = requests.Session()
         # The environment is read once here, not on every request as requests does: its
         # proxies and CA bundle are kept, ~/.netrc is not (its password would replace the
