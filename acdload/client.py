@@ -5,6 +5,10 @@ Creates are never retried here: whether a failed create may be sent again is a d
 only apply can make, after asking the server whether the event exists (see ``apply``).
 Redirects are never followed: ``requests`` would turn a redirected POST into a GET, and
 the list that answers it looks like a successful create.
+
+The server is not trusted: an answer that is not what the API documents is refused
+(``answers``), and every text taken from an answer reaches messages and reports only
+through ``safetext.server_text``, after the token was registered to be scrubbed from it.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ from urllib.parse import urlsplit
 import requests
 
 from acdload import __version__
+from acdload.answers import MalformedAnswer, Record, parse_records, snippet
 from acdload.base_url import check_base_url
 from acdload.errors import TargetError
-from acdload.safetext import register_secret
+from acdload.safetext import QUOTE_LIMIT, register_secret, server_text
 
 READ_ATTEMPTS = 4
 
@@ -44,17 +49,22 @@ def is_plain_http_to_remote(url: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CreateAnswer:
-    """What the server said to one create, whatever it was."""
+    """What the server said to one create: a readable answer, success or not.
+
+    ``record`` is set exactly when the status is 200 (its ID checked by
+    ``answers.valid_id``); ``result`` and ``error`` are server text made safe to show.
+    """
 
     status: int
-    record: dict[str, Any] | None
+    record: Record | None
     result: str | None  # the record's Result_ ("UPDATED" when merged into an existing event)
     error: str | None
     retry_after: float | None
 
 
 class TransportFailure(Exception):
-    """No answer to a request: timeout, dropped or refused connection.
+    """No usable answer to a request: timeout, dropped or refused connection, or a success
+    status whose body cannot be read.
 
     For a create this is ambiguous: the server may have stored the event.
     """
@@ -71,15 +81,21 @@ def _retry_after(response: requests.Response) -> float | None:
 
 
 def _error_text(response: requests.Response) -> str | None:
+    """What the server said about a failed request, fit for any message or report."""
     if not response.content:
         return None
     try:
-        body = response.json()
-    except ValueError:
-        return response.text[:500]
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return server_text(response.content.decode("utf-8", "replace"))
     if isinstance(body, dict) and body.get("error") is not None:
-        return str(body["error"])
+        return server_text(str(body["error"]))
     return None
+
+
+def _result(record: Record) -> str | None:
+    value = record.get("Result_")
+    return server_text(value, QUOTE_LIMIT) if isinstance(value, str) else None
 
 
 class JtelClient:
@@ -124,56 +140,70 @@ class JtelClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _exchange(
+        self, method: str, path: str, seconds: float, **options: Any
+    ) -> requests.Response:
+        """One request and its answer; TransportFailure when none came."""
+        try:
+            return self._session.request(
+                method, self.base_url + path, timeout=seconds, allow_redirects=False, **options
+            )
+        except requests.RequestException as exc:
+            raise TransportFailure(type(exc).__name__) from None
+
     # -- reads -----------------------------------------------------------------------------
 
-    def list_events(self) -> list[dict[str, Any]]:
+    def list_events(self) -> list[Record]:
         """Every event of the account (the server has no paging): one request."""
-        body = self._read("/acd/events", timeout=max(self.timeout, 120.0))
-        return list(body.get("records") or [])
+        return self._read("/acd/events", seconds=max(self.timeout, 120.0))
 
-    def get_event(self, event_id: int) -> dict[str, Any] | None:
-        body = self._read(f"/acd/events/event/{event_id}", missing_ok=True)
-        records = body.get("records") or []
+    def get_event(self, event_id: int) -> Record | None:
+        records = self._read(f"/acd/events/event/{event_id}", missing_ok=True)
         return records[0] if records else None
 
-    def event_types(self) -> list[dict[str, Any]]:
-        return list(self._read("/acd/events/types").get("records") or [])
+    def event_types(self) -> list[Record]:
+        return self._read("/acd/events/types")
 
-    def _read(self, path: str, *, missing_ok: bool = False, timeout: float | None = None) -> Any:
-        url = self.base_url + path
+    def _read(
+        self, path: str, *, missing_ok: bool = False, seconds: float | None = None
+    ) -> list[Record]:
+        """The records a GET answers; no answer, 5xx and 429 are retried, anything else
+        that is not the documented answer is a TargetError."""
+        what = f"GET {path}"
+        seconds = seconds or self.timeout
         for attempt in range(1, READ_ATTEMPTS + 1):
+            last = attempt == READ_ATTEMPTS
             try:
-                response = self._session.get(
-                    url, timeout=timeout or self.timeout, allow_redirects=False
-                )
-            except requests.RequestException as exc:
-                if attempt == READ_ATTEMPTS:
+                response = self._exchange("GET", path, seconds)
+            except TransportFailure as exc:
+                if last:
                     raise TargetError(
-                        f"cannot reach {self.base_url}: {type(exc).__name__}",
+                        f"cannot reach {self.base_url}: {exc}",
                         hint="check the base URL, the network and that the server is running",
                     ) from None
                 _backoff(attempt)
                 continue
-            if response.status_code >= 500 or response.status_code == 429:
-                if attempt == READ_ATTEMPTS:
+            status = response.status_code
+            if status >= 500 or status == 429:
+                if last:
                     raise TargetError(
-                        f"the server keeps failing: HTTP {response.status_code} for GET {path}",
+                        f"the server keeps failing: HTTP {status} for {what}",
                         hint="try again later, or ask the jtel administrator",
                     )
                 _backoff(attempt, _retry_after(response))
                 continue
-            if missing_ok and response.status_code == 404 and response.content:
-                return {}
-            self.raise_for_target(response, f"GET {path}")
-            if response.status_code != 200:
-                raise TargetError(
-                    f"unexpected HTTP {response.status_code} for GET {path}: {_error_text(response)}"
-                )
+            if missing_ok and status == 404 and response.content:
+                return []
+            self.raise_for_target(response, what)
+            if status != 200:
+                raise TargetError(f"unexpected HTTP {status} for {what}: {_error_text(response)}")
             try:
-                return response.json()
-            except ValueError:
+                return parse_records(response.content)
+            except MalformedAnswer as exc:
                 raise TargetError(
-                    f"GET {path} did not answer JSON; is {self.base_url} a jtel REST base URL?"
+                    f"{what}: the answer is not what the jtel API documents: {exc}",
+                    hint=f"check that {self.base_url} is the jtel REST base URL (a proxy or a "
+                    "login page answers like this too); if it is, tell the server's administrator",
                 ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -192,39 +222,41 @@ class JtelClient:
             )
         if 300 <= status < 400:
             raise TargetError(
-                f"the server redirected {what} to {response.headers.get('Location')!r}",
+                f"the server redirected {what} to {snippet(response.headers.get('Location', ''))}",
                 hint="use the final URL as base URL (acdload never follows redirects)",
             )
 
     # -- create ----------------------------------------------------------------------------
 
     def create(self, payload: dict[str, Any]) -> CreateAnswer:
-        """One POST, no retry. Raises TransportFailure when no answer came back."""
-        try:
-            response = self._session.post(
-                self.base_url + "/acd/events/create",
-                data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                headers={"Content-Type": "application/json"},
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            raise TransportFailure(type(exc).__name__) from None
-        self.raise_for_target(response, "POST /acd/events/create")
-        record = None
-        if response.status_code == 200:
-            try:
-                records = response.json().get("records") or []
-                record = records[0] if records else None
-            except (ValueError, AttributeError):
-                record = None
-        return CreateAnswer(
-            status=response.status_code,
-            record=record,
-            result=None if record is None else record.get("Result_"),
-            error=None if response.status_code == 200 else _error_text(response),
-            retry_after=_retry_after(response),
+        """One POST, no retry.
+
+        Raises TransportFailure when no usable answer came back: a timeout, a dropped
+        connection, or a success whose body cannot be read (non-JSON, no record,
+        no valid ID). In each case the server may have stored the event, so apply looks it
+        up before anything is sent again.
+        """
+        response = self._exchange(
+            "POST",
+            "/acd/events/create",
+            self.timeout,
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
         )
+        self.raise_for_target(response, "POST /acd/events/create")
+        status = response.status_code
+        retry_after = _retry_after(response)
+        if 200 < status < 300:
+            raise TransportFailure(f"unreadable answer: HTTP {status}, not 200 with the event")
+        if status != 200:
+            return CreateAnswer(status, None, None, _error_text(response), retry_after)
+        try:
+            records = parse_records(response.content)
+        except MalformedAnswer as exc:
+            raise TransportFailure(f"unreadable answer: {exc}") from None
+        if not records:
+            raise TransportFailure("unreadable answer: HTTP 200 without the created event")
+        return CreateAnswer(status, records[0], _result(records[0]), None, retry_after)
 
 
 def _backoff(attempt: int, retry_after: float | None = None) -> None:
