@@ -6,19 +6,24 @@ only apply can make, after asking the server whether the event exists (see ``app
 Redirects are never followed: ``requests`` would turn a redirected POST into a GET, and
 the list that answers it looks like a successful create.
 
-The server is not trusted: an answer that is not what the API documents is refused
-(``answers``), and every text taken from an answer reaches messages and reports only
-through ``safetext.server_text``, after the token was registered to be scrubbed from it.
+The server is not trusted: ``--timeout`` bounds each whole exchange (``deadline``), an
+answer that is not what the API documents is refused (``answers``), and every text taken
+from an answer reaches messages and reports only through ``safetext.server_text``, after
+the token was registered to be scrubbed from it.
 """
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import json
+import math
 import os
 import random
+import re
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,10 +32,17 @@ import requests
 from acdload import __version__
 from acdload.answers import MalformedAnswer, Record, parse_records, snippet
 from acdload.base_url import check_base_url
+from acdload.deadline import DeadlineAdapter, Watchdog
 from acdload.errors import TargetError
 from acdload.safetext import QUOTE_LIMIT, register_secret, server_text
 
 READ_ATTEMPTS = 4
+LIST_TIMEOUTS = 4.0
+"""The list is the one answer that grows with the account (the server has no paging), so
+reading it may take this many timeouts: 120 s at the default ``--timeout`` of 30 s."""
+RETRY_AFTER_CAP = 60.0
+"""The longest wait a ``Retry-After`` header can impose; a larger value is waited this long."""
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 def is_plain_http_to_remote(url: str) -> bool:
@@ -52,7 +64,8 @@ class CreateAnswer:
     """What the server said to one create: a readable answer, success or not.
 
     ``record`` is set exactly when the status is 200 (its ID checked by
-    ``answers.valid_id``); ``result`` and ``error`` are server text made safe to show.
+    ``answers.valid_id``); ``result`` and ``error`` are server text made safe to show;
+    ``retry_after`` is what ``Retry-After`` asked for (see :func:`retry_after_seconds`).
     """
 
     status: int
@@ -70,14 +83,36 @@ class TransportFailure(Exception):
     """
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
+class AnswerTimeout(TransportFailure):
+    """The whole answer did not arrive within the exchange's deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out: no complete answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header value asks for: seconds, finite and >= 0, or None.
+
+    Both forms of RFC 9110 are read: delta-seconds (``120``) and an HTTP-date. None means
+    "use normal backoff": no header, garbage, ``inf``, NaN, a negative number, or a date
+    already past (the clocks of client and server differ; backoff is the safer wait). The
+    value is not capped here; every caller caps it at :data:`RETRY_AFTER_CAP`.
+    """
     if value is None:
         return None
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else None
     try:
-        return max(0.0, float(value))
-    except ValueError:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return seconds if seconds >= 0 else None
 
 
 def _error_text(response: requests.Response) -> str | None:
@@ -112,7 +147,11 @@ class JtelClient:
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
         register_secret(token)  # whatever a server echoes, the token is masked in all output
+        self._watchdog = Watchdog()
         self._session = requests.Session()
+        adapter = DeadlineAdapter()
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
         # The environment is read once here, not on every request as requests does: its
         # proxies and CA bundle are kept, ~/.netrc is not (its password would replace the
         # bearer token), and a create costs about 0.1 ms less.
@@ -133,6 +172,7 @@ class JtelClient:
 
     def close(self) -> None:
         self._session.close()
+        self._watchdog.close()
 
     def __enter__(self) -> JtelClient:
         return self
@@ -143,19 +183,23 @@ class JtelClient:
     def _exchange(
         self, method: str, path: str, seconds: float, **options: Any
     ) -> requests.Response:
-        """One request and its answer; TransportFailure when none came."""
-        try:
-            return self._session.request(
-                method, self.base_url + path, timeout=seconds, allow_redirects=False, **options
-            )
-        except requests.RequestException as exc:
-            raise TransportFailure(type(exc).__name__) from None
+        """One request and its whole answer within ``seconds``; TransportFailure (or
+        AnswerTimeout) when no complete answer came."""
+        with self._watchdog.exchange(seconds) as exchange:
+            try:
+                return self._session.request(
+                    method, self.base_url + path, timeout=seconds, allow_redirects=False, **options
+                )
+            except requests.RequestException as exc:
+                if exchange.expired or isinstance(exc, requests.ReadTimeout):
+                    raise AnswerTimeout(seconds) from None
+                raise TransportFailure(type(exc).__name__) from None
 
     # -- reads -----------------------------------------------------------------------------
 
     def list_events(self) -> list[Record]:
         """Every event of the account (the server has no paging): one request."""
-        return self._read("/acd/events", seconds=max(self.timeout, 120.0))
+        return self._read("/acd/events", seconds=LIST_TIMEOUTS * self.timeout)
 
     def get_event(self, event_id: int) -> Record | None:
         records = self._read(f"/acd/events/event/{event_id}", missing_ok=True)
@@ -167,14 +211,25 @@ class JtelClient:
     def _read(
         self, path: str, *, missing_ok: bool = False, seconds: float | None = None
     ) -> list[Record]:
-        """The records a GET answers; no answer, 5xx and 429 are retried, anything else
-        that is not the documented answer is a TargetError."""
+        """The records a GET answers; no answer, 5xx and 429 are retried (waiting what
+        ``Retry-After`` asks, up to RETRY_AFTER_CAP), anything else that is not the
+        documented answer is a TargetError."""
         what = f"GET {path}"
         seconds = seconds or self.timeout
         for attempt in range(1, READ_ATTEMPTS + 1):
             last = attempt == READ_ATTEMPTS
             try:
                 response = self._exchange("GET", path, seconds)
+            except AnswerTimeout:
+                if last:
+                    raise TargetError(
+                        f"{what} got no complete answer within {seconds:g} s "
+                        f"({READ_ATTEMPTS} attempts)",
+                        hint="the server (or the network to it) is too slow or stalls; "
+                        "raise --timeout if it is only slow",
+                    ) from None
+                _backoff(attempt)
+                continue
             except TransportFailure as exc:
                 if last:
                     raise TargetError(
@@ -190,7 +245,7 @@ class JtelClient:
                         f"the server keeps failing: HTTP {status} for {what}",
                         hint="try again later, or ask the jtel administrator",
                     )
-                _backoff(attempt, _retry_after(response))
+                _backoff(attempt, retry_after_seconds(response.headers.get("Retry-After")))
                 continue
             if missing_ok and status == 404 and response.content:
                 return []
@@ -231,8 +286,8 @@ class JtelClient:
     def create(self, payload: dict[str, Any]) -> CreateAnswer:
         """One POST, no retry.
 
-        Raises TransportFailure when no usable answer came back: a timeout, a dropped
-        connection, or a success whose body cannot be read (non-JSON, no record,
+        Raises TransportFailure when no usable answer came back: none within the timeout,
+        a dropped connection, or a success whose body cannot be read (non-JSON, no record,
         no valid ID). In each case the server may have stored the event, so apply looks it
         up before anything is sent again.
         """
@@ -245,7 +300,7 @@ class JtelClient:
         )
         self.raise_for_target(response, "POST /acd/events/create")
         status = response.status_code
-        retry_after = _retry_after(response)
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
         if 200 < status < 300:
             raise TransportFailure(f"unreadable answer: HTTP {status}, not 200 with the event")
         if status != 200:
@@ -260,5 +315,9 @@ class JtelClient:
 
 
 def _backoff(attempt: int, retry_after: float | None = None) -> None:
-    delay = retry_after if retry_after is not None else min(8.0, 0.25 * 2**attempt)
-    time.sleep(delay * (0.8 + 0.4 * random.random()))
+    """The wait before read attempt ``attempt + 1``: what the server asked for (capped at
+    RETRY_AFTER_CAP), else exponential backoff with jitter."""
+    if retry_after is not None:
+        time.sleep(min(retry_after, RETRY_AFTER_CAP))
+    else:
+        time.sleep(min(8.0, 0.25 * 2**attempt) * (0.8 + 0.4 * random.random()))
