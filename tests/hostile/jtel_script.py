@@ -130,11 +130,11 @@ def run_acdload(
     return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
-def invoke_acdload(cwd: Path, *args: str, token: str = "tok-3c1f9e") -> Run:
+def invoke_acdload(cwd: Path, *args: str, token: str = "tok-3c1f9e", **env: str) -> Run:
     """``acdload ARGS`` in this process (click's runner, exceptions not caught) in ``cwd``."""
     started = time.monotonic()
     with contextlib.chdir(cwd):
         result = CliRunner().invoke(
-            main, list(args), env={"ACDLOAD_TOKEN": token}, catch_exceptions=False
+            main, list(args), env={"ACDLOAD_TOKEN": token, **env}, catch_exceptions=False
         )
     return Run(result.exit_code, result.stdout, result.stderr, time.monotonic() - started)

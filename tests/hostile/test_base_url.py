@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.apply.support import write_csv
-from tests.hostile.jtel_script import JtelScript, run_acdload
+from tests.hostile.jtel_script import JtelScript, invoke_acdload
 
 PASSWORD = "hunter2-Secret"
 
@@ -47,7 +47,7 @@ def test_a_base_url_with_credentials_is_a_usage_error_that_never_shows_them(
     with JtelScript() as server:
         flags, env = given(source, with_credentials(server.base_url, credentials), tmp_path)
         extra = ["--yes", "--report", "r.json"] if command == "apply" else ["--out", "p.json"]
-        run = run_acdload(tmp_path, command, "load.csv", *flags, *extra, **env)
+        run = invoke_acdload(tmp_path, command, "load.csv", *flags, *extra, **env)
 
     assert run.returncode == 2, run.output
     assert "user name or password" in run.stderr
@@ -68,7 +68,7 @@ def test_an_at_sign_in_the_path_is_not_taken_for_credentials(tmp_path: Path) -> 
     write_csv(tmp_path / "load.csv", 1)
     with JtelScript() as server:
         url = server.base_url.replace("/rest/", "/proxy@eu/rest/")
-        run = run_acdload(tmp_path, "plan", "load.csv", "--base-url", url)
+        run = invoke_acdload(tmp_path, "plan", "load.csv", "--base-url", url)
 
     assert "user name or password" not in run.stderr
     assert [r.path for r in server.server.requests] == ["/proxy@eu/rest/v1.0/1000/acd/events"]
