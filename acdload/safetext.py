@@ -24,6 +24,10 @@ QUOTE_LIMIT = 80
 SERVER_TEXT_LIMIT = 500
 """Characters of a server's error text kept in messages and reports."""
 
+SECRET_MIN_LENGTH = 8
+"""Shorter secrets are not masked wherever they occur: a token ``t`` would turn every "t"
+of every message into ``***``. Bearer and Authorization values are masked all the same."""
+
 MASK = "***"
 
 _UNSAFE = re.compile(
@@ -66,8 +70,8 @@ def quote(text: str, limit: int | None = QUOTE_LIMIT) -> str:
 
 def register_secret(secret: str) -> None:
     """Make :func:`scrub` remove ``secret`` from every text from now on (the token of a
-    target this process talks to)."""
-    if secret:
+    target this process talks to), unless it is shorter than SECRET_MIN_LENGTH."""
+    if len(secret) >= SECRET_MIN_LENGTH:
         with _secrets_lock:
             _secrets.add(secret)
 

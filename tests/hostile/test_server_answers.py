@@ -226,3 +226,18 @@ def test_a_list_error_that_echoes_the_token_leaves_it_out_of_every_output(
     assert_clean(run)
     assert TOKEN not in files_text(tmp_path)
     assert server.sent(CREATE) == []
+
+
+def test_a_token_too_short_to_mask_everywhere_leaves_messages_readable(tmp_path: Path) -> None:
+    """Masking a token ``t`` wherever it occurs would turn every "t" into ``***``; the
+    header it came in is masked all the same."""
+
+    def refuse(request: Request, conn: socket.socket) -> None:
+        auth = request.headers["authorization"]
+        send_json(conn, 400, {"error": f"not accepted: {auth}"})
+
+    with JtelScript().then(LIST, refuse) as server:
+        run = run_acdload(tmp_path, "plan", "load.csv", "--base-url", server.base_url, token="t")
+
+    assert run.returncode == 3, run.output
+    assert "error: unexpected HTTP 400 for GET /acd/events: not accepted: Bearer ***" in run.stderr
