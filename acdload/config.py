@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from acdload.base_url import CREDENTIALS_HINT, has_credentials
 from acdload.errors import UsageProblem
 from acdload.model import suggest
 from acdload.safetext import quote
@@ -143,6 +144,11 @@ def parse_config(
         base_url = _text(table, "base_url", source, where)
         if base_url is None:
             raise UsageProblem(f"{source}: {where} needs a base_url")
+        if has_credentials(base_url):
+            raise UsageProblem(
+                f"{source}: base_url in {where} contains a user name or password",
+                hint=CREDENTIALS_HINT,
+            )
         token_env = _text(table, "token_env", source, where)
         if token_env is not None and not _ENV_NAME.fullmatch(token_env):
             raise UsageProblem(

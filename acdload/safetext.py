@@ -24,6 +24,14 @@ QUOTE_LIMIT = 80
 SERVER_TEXT_LIMIT = 500
 """Characters of a server's error text kept in messages and reports."""
 
+SECRET_MIN_LENGTH = 8
+"""Shorter secrets are masked only where they stand alone (not inside a longer word or
+token): masking a token ``t`` wherever it occurs would turn every "t" of every message
+into ``***``. Bearer and Authorization values are masked all the same."""
+
+_TOKEN_CHARS = r"A-Za-z0-9._~+/=\-"
+"""Characters a bearer token is made of (RFC 6750's b64token)."""
+
 MASK = "***"
 
 _UNSAFE = re.compile(
@@ -41,6 +49,7 @@ _AUTHORIZATION = re.compile(r"(?i)((?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']
 JSON, CSV or XML file (a value there may hold an escaped quote: ``\\"``) leaves it valid."""
 
 _secrets: set[str] = set()
+_short_secrets: dict[str, re.Pattern[str]] = {}
 _secrets_lock = threading.Lock()
 
 
@@ -79,10 +88,17 @@ def escape_json(text: str) -> str:
 
 def register_secret(secret: str) -> None:
     """Make :func:`scrub` remove ``secret`` from every text from now on (the token of a
-    target this process talks to)."""
-    if secret:
-        with _secrets_lock:
+    target this process talks to); one shorter than SECRET_MIN_LENGTH only where it
+    stands alone."""
+    if not secret:
+        return
+    with _secrets_lock:
+        if len(secret) >= SECRET_MIN_LENGTH:
             _secrets.add(secret)
+        elif secret not in _short_secrets:
+            _short_secrets[secret] = re.compile(
+                rf"(?<![{_TOKEN_CHARS}]){re.escape(secret)}(?![{_TOKEN_CHARS}])"
+            )
 
 
 def scrub(text: str) -> str:
@@ -91,6 +107,8 @@ def scrub(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
+    for pattern in _short_secrets.values():
+        text = pattern.sub(MASK, text)
     text = _BEARER.sub(rf"\1\2{MASK}", text)
     return _AUTHORIZATION.sub(rf"\1{MASK}", text)
 

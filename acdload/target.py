@@ -14,9 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from acdload.client import check_base_url
+from acdload.base_url import check_base_url
 from acdload.config import CONFIG_FILE, Config, NamedTarget, load_config
 from acdload.errors import UsageProblem
+from acdload.safetext import register_secret
 
 BASE_URL_ENV = "ACDLOAD_BASE_URL"
 TOKEN_ENV = "ACDLOAD_TOKEN"
@@ -119,11 +120,16 @@ def resolve_target(
             f"{CONFIG_FILE}, --emulator for the bundled emulator, or --offline to plan without "
             "a server",
         )
-    url = check_base_url(url)
+    if named is not None:
+        given_as = f"the base_url of target {named.name}"
+    else:
+        given_as = "--base-url" if base_url else BASE_URL_ENV
+    url = check_base_url(url, given_as)
     # A target's own variable, never ACDLOAD_TOKEN, when it names one: a token meant for
     # one server must not be sent to another because it happens to be in the environment.
     token_env = named.token_env if named is not None and named.token_env else TOKEN_ENV
     token = read_token_file(token_file) if token_file else env.get(token_env, "").strip()
+    register_secret(token)
     if token and not token.isprintable():
         raise UsageProblem(
             "the token contains control characters (a stray newline or tab?)",

@@ -196,7 +196,10 @@ def test_output_paths_that_would_lose_data_are_refused(tmp_path: Path) -> None:
 
     nowhere = _run_report(tmp_path, "report.json", "-o", "missing/page.html")
     assert nowhere.returncode == 2
-    assert "error: cannot write -o missing/page.html: the directory missing does not exist" in nowhere.stderr
+    assert (
+        "error: cannot write -o missing/page.html: the directory missing does not exist"
+        in nowhere.stderr
+    )
 
     pipe = _run_report(tmp_path, "report.json", "-o", "pipe")
     assert pipe.returncode == 2
