@@ -15,18 +15,17 @@ from typing import Any
 from jinja2 import TemplateError
 
 from acdload.model import PHONE_FIELDS, PHONE_TYPES, Event, Manifest
+from acdload.render_clock import RenderTimeout, time_budget
 from acdload.rules import phones
 from acdload.sandbox import (
     OutputTooLong,
-    RenderLimitError,
-    RenderTimeout,
     SandboxEnvironment,
     TemplateVars,
     render_capped,
-    time_budget,
     with_globals,
 )
 from acdload.schema import event_fields
+from acdload.template_limits import RenderLimitError, start_event
 
 RENDER_SECONDS = 1.0
 
@@ -84,8 +83,8 @@ def _render_templates(
 ) -> None:
     """Fill the fields the event does not set from the manifest's templates.
 
-    One time budget covers all of an event's templates: arming it per template would
-    cost more than a typical render.
+    One time budget and one size budget cover all of an event's templates: arming the
+    clock per template would cost more than a typical render.
     """
     fields = event_fields()
     context = _blank_context().copy()
@@ -97,6 +96,7 @@ def _render_templates(
         for name, spec in event.manifest.templates.items()
         if name not in event.values and spec.template is not None
     ]
+    start_event()
     try:
         with time_budget(RENDER_SECONDS):
             for spec in pending:
@@ -106,13 +106,13 @@ def _render_templates(
                 except (
                     TemplateError,
                     RenderLimitError,
+                    RecursionError,
                     ValueError,
                     ArithmeticError,
                     TypeError,
                 ) as exc:
-                    # Output over the limit breaks the same rule as a written value would.
-                    rule = "max-length" if isinstance(exc, OutputTooLong) else "template-render"
-                    issues.append(FieldIssue(name, rule, f"template for {name}: {exc}"))
+                    rule, told = _failure(exc)
+                    issues.append(FieldIssue(name, rule, f"template for {name}: {told}"))
                     values.pop(name, None)
                     continue
                 values[name] = text if text != "" else None
@@ -121,8 +121,19 @@ def _render_templates(
                 context[name] = values[name]  # later templates see it (they come in use order)
     except RenderTimeout as exc:
         name = spec.field
-        issues.append(FieldIssue(name, "template-render", f"template for {name}: {exc}"))
+        issues.append(FieldIssue(name, "template-limit", f"template for {name}: {exc}"))
         values.pop(name, None)
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """The rule a failed render breaks, and what to tell the manifest's author."""
+    if isinstance(exc, OutputTooLong):
+        return "max-length", str(exc)  # the same rule a value written this long breaks
+    if isinstance(exc, RecursionError):
+        return "template-limit", "it nests too deeply for Python; write it with less nesting"
+    if isinstance(exc, RenderLimitError):
+        return "template-limit", str(exc)
+    return "template-render", str(exc)
 
 
 def _normalise_phones(

@@ -21,7 +21,7 @@ from typing import Any
 from acdload.collector import collector_paused
 from acdload.model import Event
 from acdload.render import FieldIssue, render_event
-from acdload.sandbox import stop_watchdog
+from acdload.render_clock import stop_watchdog
 from acdload.validate import PayloadChecker
 
 PARALLEL_MIN_EVENTS = 5_000
