@@ -15,8 +15,8 @@ from typing import Any
 from acdload.loading import Load, read_load
 from acdload.model import Event
 from acdload.problems import Location, Problem, Severity, sort_key, strict
-from acdload.render import FieldIssue, Rendered
-from acdload.workers import render_and_check
+from acdload.render import RENDER_SECONDS, FieldIssue, Rendered
+from acdload.workers import STOP_AFTER_TIMEOUTS, render_and_check
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +41,14 @@ class Prepared:
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     load = read_load(paths, options.phone_region)
-    payloads, issues = render_and_check(load.events, options.now)
-    prepared = Prepared(load, payloads)
-    flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
+    outcome = render_and_check(load.events, options.now)
+    prepared = Prepared(load, outcome.payloads)
+    flagged = [Rendered(load.events[i], outcome.payloads[i], found) for i, found in outcome.flagged]
+    skipped = set(outcome.skipped)
     problems = list(load.problems)
-    problems.extend(_locate(flagged, load.events))
-    problems.extend(_duplicate_keys(prepared))
+    problems.extend(_locate(flagged, load.events, skipped))
+    problems.extend(_stopped(load.events, outcome.skipped))
+    problems.extend(_duplicate_keys(prepared, skipped))
     if options.strict:
         problems = strict(problems)
     problems.sort(key=sort_key)
@@ -86,7 +88,7 @@ def _told_already(event: Event, issue: FieldIssue) -> bool:
     return False
 
 
-def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
+def _locate(flagged: list[Rendered], events: list[Event], skipped: set[int]) -> list[Problem]:
     problems: list[Problem] = []
     shared: dict[tuple[int, str, str, str], list[tuple[Event, FieldIssue]]] = defaultdict(list)
     for rendered in flagged:
@@ -101,13 +103,20 @@ def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
                 problems.append(_problem(event.locate(issue.field), issue, message))
             else:
                 shared[(id(event.manifest), kind, issue.field, issue.rule)].append((event, issue))
+    rendered_events = [e for i, e in enumerate(events) if i not in skipped] if skipped else events
+    unrendered = [events[i] for i in sorted(skipped)]
     for (_, kind, name, _rule), hits in shared.items():
         first_event, first_issue = hits[0]
         origin = _origin_location(first_event, kind, name)
         manifest = first_event.manifest
-        users = sum(1 for e in events if e.manifest is manifest and _origin(e, name) == kind)
+        users = sum(
+            1 for e in rendered_events if e.manifest is manifest and _origin(e, name) == kind
+        )
         if len(hits) == users:
-            suffix = "" if users == 1 else f" (for all {users} events that use it)"
+            if any(e.manifest is manifest and _origin(e, name) == kind for e in unrendered):
+                suffix = f" (for all {users} events rendered that use it)"
+            else:
+                suffix = "" if users == 1 else f" (for all {users} events that use it)"
             problems.append(_problem(origin, first_issue, first_issue.message + suffix))
         else:
             label = "default" if kind == "default" else "template"
@@ -117,10 +126,26 @@ def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
     return problems
 
 
-def _duplicate_keys(prepared: Prepared) -> list[Problem]:
+def _stopped(events: list[Event], skipped: list[int]) -> list[Problem]:
+    """Where rendering stopped, so nobody takes the load's silence after it for a pass."""
+    if not skipped:
+        return []
+    message = (
+        f"rendering stopped after {STOP_AFTER_TIMEOUTS} templates took longer than "
+        f"{RENDER_SECONDS:g} s: this event and {len(skipped) - 1} more after it were not checked"
+    )
+    location = events[skipped[0]].location
+    return [Problem(location, Severity.ERROR, "template-limit", message, None)]
+
+
+def _duplicate_keys(prepared: Prepared, skipped: set[int]) -> list[Problem]:
     problems = []
     seen: dict[tuple[Any, ...], Event] = {}
-    for event, payload in zip(prepared.load.events, prepared.payloads, strict=True):
+    for position, (event, payload) in enumerate(
+        zip(prepared.load.events, prepared.payloads, strict=True)
+    ):
+        if position in skipped:
+            continue  # not rendered: its key is not known
         if event.unread or event.manifest.unread:
             unread = event.not_read()
             if not unread.isdisjoint(event.manifest.key):

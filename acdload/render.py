@@ -50,6 +50,7 @@ class Rendered:
     event: Event
     payload: dict[str, Any]
     issues: list[FieldIssue]
+    timed_out: bool = False  # a template ran out of time: the load stops after a few
 
 
 @cache
@@ -72,19 +73,18 @@ def render_event(event: Event) -> Rendered:
     telephone = values.get("AcdEventTypesID") in PHONE_TYPES
     if telephone:
         _normalise_phones(values, PHONE_FIELDS, issues, manifest.phone_region)
-    if manifest.templates:
-        _render_templates(event, values, issues, telephone)
+    timed_out = _render_templates(event, values, issues, telephone) if manifest.templates else False
     payload = {name: values[name] for name in fields.order if values.get(name) is not None}
-    return Rendered(event, payload, issues)
+    return Rendered(event, payload, issues, timed_out)
 
 
 def _render_templates(
     event: Event, values: dict[str, Any], issues: list[FieldIssue], telephone: bool
-) -> None:
+) -> bool:
     """Fill the fields the event does not set from the manifest's templates.
 
     One time budget and one size budget cover all of an event's templates: arming the
-    clock per template would cost more than a typical render.
+    clock per template would cost more than a typical render. True if time ran out.
     """
     fields = event_fields()
     context = _blank_context().copy()
@@ -123,6 +123,8 @@ def _render_templates(
         name = spec.field
         issues.append(FieldIssue(name, "template-limit", f"template for {name}: {exc}"))
         values.pop(name, None)
+        return True
+    return False
 
 
 def _failure(exc: Exception) -> tuple[str, str]:

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,54 @@ def test_every_amplifier_at_once_stays_under_500_mb(tmp_path: Path) -> None:
     assert usage.ru_maxrss < 500 * 1024, f"peak RSS {usage.ru_maxrss // 1024} MB"
     limits = [line for line in _problems(text) if line.endswith("[template-limit]")]
     assert len(limits) == len(AMPLIFIERS), text
+
+
+SLOW = "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}slow"
+"""Runs for hours: every event that uses it takes its whole time budget (1 s)."""
+
+
+def test_a_load_stops_rendering_after_three_template_timeouts(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = _validate(_manifest(tmp_path, SLOW, events=30))
+    assert result.exit_code == 1
+    assert _problems(result.output) == [
+        f"{tmp_path / TEMPLATE_AT}: error: template for Subject: rendering took longer than "
+        "1 s; make the template do less work (for all 3 events rendered that use it) "
+        "[template-limit]",
+        f"{tmp_path}/m.yaml:10: error: rendering stopped after 3 templates took longer than "
+        "1 s: this event and 26 more after it were not checked [template-limit]",
+    ]
+    assert time.monotonic() - started < 20  # all 30 would take 30 s
+
+
+def test_a_large_load_on_every_core_stops_after_three_timeouts(tmp_path: Path) -> None:
+    with open(tmp_path / "list.csv", "w", encoding="utf-8") as rows:
+        rows.write("No\n" + "".join(f"T-{i}\n" for i in range(5000)))
+    (tmp_path / "m.yaml").write_text(
+        "version: 1\n"
+        "defaults: {AcdEventTypesID: 6, AcdGroupsID: 235, Sender: info@example.com}\n"
+        "templates:\n"
+        f'  Subject: "{SLOW}"\n'
+        "source: {path: list.csv, columns: {No: UserData}}\n",
+        encoding="utf-8",
+    )
+    started = time.monotonic()
+    # A child process: forking for the other cores needs a process with no other threads.
+    done = subprocess.run(
+        [sys.executable, "-m", "acdload", "validate", str(tmp_path / "m.yaml"), "--now", NOW],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    problems = _problems(done.stdout)
+    [timeouts] = [p for p in problems if p.startswith(f"{tmp_path / TEMPLATE_AT}: error: ")]
+    [stop] = [p for p in problems if "rendering stopped after 3 templates" in p]
+    assert len(problems) == 2, problems
+    assert "template for Subject: rendering took longer than 1 s" in timeouts
+    # Each core may finish the render it had begun when the third timeout came.
+    rendered = int(re.findall(r"for all (\d+) events rendered that use it", timeouts)[0])
+    assert 3 <= rendered <= 2 + min(os.cpu_count() or 1, 8), problems
+    assert f" and {5000 - rendered - 1} more after it were not checked" in stop
+    assert time.monotonic() - started < 60  # the whole load would take 5000 s / cores
