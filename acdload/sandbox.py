@@ -253,7 +253,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             what = f"{__obj.__name__}()"
             if __obj.__name__ == "join" and args and not isinstance(args[0], Collection):
                 args = (charged(list(args[0]), what), *args[1:])  # read once, measured, joined
-            named = {k: v for k, v in kwargs.items() if k not in _JINJA_ARGUMENTS}
+            named = {k: v for k, v in kwargs.items() if k not in _JINJA_ARGUMENTS} if kwargs else {}
             built(_predicted(size_of, what, __obj.__self__, *args, **named), what)
         USAGE.depth += 1
         try:

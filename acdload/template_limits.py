@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Collection, ItemsView, Iterable, KeysView, Mapping, ValuesView
+from functools import lru_cache
 from typing import Any
 
 from jinja2.utils import Namespace
@@ -110,7 +111,17 @@ def capped_sum(sizes: Iterable[int]) -> int:
     return total
 
 
+_PLAIN = frozenset({list, tuple, dict, set, frozenset})
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _contents(value: object) -> Collection[Any] | None:
+    """What a value holds, if it is a container (the common types first: this runs a lot)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return value  # type: ignore[return-value]
+    if kind in _SCALARS:
+        return None
     if isinstance(value, Namespace):
         attributes: dict[str, Any] = value._Namespace__attrs  # its text is its attributes'
         return attributes
@@ -190,23 +201,33 @@ def measure(value: object, quoted: bool = False) -> tuple[int, int]:
 
 def text_size(value: object, quoted: bool = False) -> int:
     if isinstance(value, str) and not quoted:
-        return len(value)  # the common case, without the walk
+        return len(value)  # the common cases, without the walk
+    if isinstance(value, int):
+        return value.bit_length() // 3 + 5
     return measure(value, quoted)[0]
 
 
 def numbers_in(text: str) -> int:
     """The sum of the numbers written in a format: widths and precisions at most."""
+    return _numbers_in_short(text) if len(text) <= 200 else _numbers_in(text)
+
+
+def _numbers_in(text: str) -> int:
     numbers = _NUMBERS.findall(text)
     if any(len(number) > 6 for number in numbers):
         return SIZE_CAP + 1
     return sum(map(int, numbers))
 
 
+_numbers_in_short = lru_cache(maxsize=256)(_numbers_in)
+"""Formats written in templates are few and short, and come back for every event."""
+
+
 def percent_size(template: str, values: object) -> int:
     """Room for ``template % values``."""
-    quoted = _QUOTING_CONVERSION.search(template) is not None
     conversions = template.count("%")
     size = len(template) + numbers_in(template) + conversions * _FORMATTED_NUMBER
+    quoted = "%" in template and _QUOTING_CONVERSION.search(template) is not None
     if isinstance(values, tuple):
         # Each value is used once (ints perhaps as a ``*`` width).
         for value in values:
