@@ -101,6 +101,13 @@ def _predicted(size_of: Callable[..., int], what: str, *args: Any, **kwargs: Any
         raise TypeError(f"{what} was given arguments it does not take") from None
 
 
+def _charged_if_new(result: Any, args: tuple[Any, ...], what: str) -> Any:
+    """A call's result, counted unless it is one of its arguments (``default``, ``get``…)."""
+    if any(result is arg for arg in args):
+        return result
+    return charged(result, what)
+
+
 def _limited_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     """``func`` that measures what it would build first (or counts what it built)."""
     first = 1 if hasattr(func, "jinja_pass_arg") else 0  # Jinja passes a context first
@@ -122,7 +129,7 @@ def _limited_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
         if makes_text and not isinstance(value, str):
             fits(text_size(value), what)
         if size_of is None:
-            return charged(func(*args, **kwargs), what)
+            return _charged_if_new(func(*args, **kwargs), args, what)
         built(_predicted(size_of, what, *args[first:], **kwargs), what)
         return func(*args, **kwargs)
 
@@ -234,6 +241,9 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             built(percent_size(left, right), "%-formatting")
         elif operator == "**" and _power_too_big(left, right):
             raise RenderLimitError(f"a power with over {SIZE_CAP} bits is not allowed")
+        elif operator == "*" and isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > SIZE_CAP:  # squaring it again and again
+                raise RenderLimitError(f"a product with over {SIZE_CAP} bits is not allowed")
         elif operator == "*" and not (
             isinstance(left, int | float) and isinstance(right, int | float)
         ):
@@ -267,7 +277,7 @@ class SandboxEnvironment(ImmutableSandboxedEnvironment):
             USAGE.depth -= 1
         if size_of is not None:
             return result
-        return charged(result, f"{getattr(__obj, '__name__', 'the call')}()")
+        return _charged_if_new(result, args, f"{getattr(__obj, '__name__', 'the call')}()")
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         value = super().getitem(obj, argument)

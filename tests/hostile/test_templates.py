@@ -79,6 +79,10 @@ AMPLIFIERS = {
     "filter-urlize": "{{ ('a.example ' * 9000)|urlize(target='x' * 99999)|length }}",
     "filter-xmlattr": f"{{{{ {{'a': [{BIG}] * 99999}}|xmlattr|length }}}}",
     "filter-sum": "{{ ([range(99999)|list] * 999)|sum(start=[])|length }}",
+    "int-product-squared": (
+        "{% set ns = namespace(n=0) %}{% set ns.n = 2 ** 50000 %}{% for i in range(30) %}"
+        "{% set ns.n = ns.n * ns.n %}{% endfor %}{{ ns.n % 10 }}"
+    ),
     "range-span": "{{ range(-99999, 99999)|list|length }}",
     "macro-recursion": "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}",
     "loop-recursion": "{% for x in [1] recursive %}{{ loop([1]) }}{% endfor %}",
