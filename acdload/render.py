@@ -12,18 +12,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
+from jinja2.runtime import new_context
 
 from acdload.model import PHONE_FIELDS, PHONE_TYPES, Event, Manifest
 from acdload.render_clock import RenderTimeout, time_budget
 from acdload.rules import phones
-from acdload.sandbox import (
-    OutputTooLong,
-    SandboxEnvironment,
-    TemplateVars,
-    render_capped,
-    with_globals,
-)
+from acdload.sandbox import OutputTooLong, SandboxEnvironment, TemplateVars
 from acdload.schema import event_fields
 from acdload.template_limits import RenderLimitError, start_event
 
@@ -147,3 +142,30 @@ def _normalise_phones(
             values[name], issue = phones.normalise(written, region)
             if issue is not None:
                 issues.append(FieldIssue(name, issue.rule, issue.message))
+
+
+def render_capped(template: Template, context: dict[str, Any], max_chars: int) -> str:
+    """Render at most ``max_chars`` characters; call it inside ``time_budget``.
+
+    ``context`` must already hold the environment's globals (``with_globals``): templates
+    only read it (their own assignments go to the render's private scope), so one dict
+    serves all templates of an event. The render function is driven directly (not through
+    ``generate``, whose error handling only rewrites tracebacks) so the output can be cut
+    off as soon as it is too long.
+    """
+    parts: list[str] = []
+    size = 0
+    scope = new_context(template.environment, template.name, template.blocks, context, shared=True)
+    for chunk in template.root_render_func(scope):
+        size += len(chunk)
+        if size > max_chars:
+            raise OutputTooLong(f"the output is longer than {max_chars} characters")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> dict[str, Any]:
+    """A render context: the environment's globals (``range``, ``dict``…) under ``variables``."""
+    context = dict(environment.globals)
+    context.update(variables)
+    return context

@@ -19,9 +19,9 @@ from string import Formatter
 from types import BuiltinMethodType, MethodType
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, nodes
+from jinja2 import StrictUndefined, nodes
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
-from jinja2.runtime import Context, new_context
+from jinja2.runtime import Context
 from jinja2.sandbox import (
     ImmutableSandboxedEnvironment,
     SandboxedEscapeFormatter,
@@ -327,30 +327,3 @@ def _power_too_big(base: Any, exponent: Any) -> bool:
 def _repeat_size(left: Any, right: Any) -> int:
     seq, times = (left, right) if isinstance(right, int) else (right, left)
     return items_in(seq) * max(times, 0) if isinstance(times, int) else 0
-
-
-def render_capped(template: Template, context: dict[str, Any], max_chars: int) -> str:
-    """Render at most ``max_chars`` characters; call it inside ``time_budget``.
-
-    ``context`` must already hold the environment's globals (``with_globals``): templates
-    only read it (their own assignments go to the render's private scope), so one dict
-    serves all templates of an event. The render function is driven directly (not through
-    ``generate``, whose error handling only rewrites tracebacks) so the output can be cut
-    off as soon as it is too long.
-    """
-    parts: list[str] = []
-    size = 0
-    scope = new_context(template.environment, template.name, template.blocks, context, shared=True)
-    for chunk in template.root_render_func(scope):
-        size += len(chunk)
-        if size > max_chars:
-            raise OutputTooLong(f"the output is longer than {max_chars} characters")
-        parts.append(chunk)
-    return "".join(parts)
-
-
-def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> dict[str, Any]:
-    """A render context: the environment's globals (``range``, ``dict``…) under ``variables``."""
-    context = dict(environment.globals)
-    context.update(variables)
-    return context
