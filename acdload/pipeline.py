@@ -2,7 +2,8 @@
 
 It turns field-level issues into located problems. An issue caused by a default or a
 template is reported once at the default's or template's own line when every event that
-uses it has that issue, and at each affected event (naming its origin) otherwise.
+uses it has that issue (or one already reported for an input it could not read), and at
+each affected event (naming its origin) otherwise. Other events' problems do not matter.
 """
 
 from __future__ import annotations
@@ -16,8 +17,11 @@ from typing import Any
 from acdload.loading import Load, read_load
 from acdload.model import Event
 from acdload.problems import Location, Problem, Severity, sort_key, strict
-from acdload.render import FieldIssue, Rendered
-from acdload.workers import render_and_check
+from acdload.render import RENDER_SECONDS, FieldIssue, Rendered
+from acdload.workers import STOP_AFTER_TIMEOUTS, render_and_check
+
+SharedKey = tuple[int, str, str, str]
+"""One issue of one default or template: (id of its manifest, its kind, field, rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +47,14 @@ class Prepared:
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     load = read_load(paths, options.phone_region, options.root)
-    payloads, issues = render_and_check(load.events, options.now)
-    prepared = Prepared(load, payloads)
-    flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
+    outcome = render_and_check(load.events, options.now)
+    prepared = Prepared(load, outcome.payloads)
+    flagged = [Rendered(load.events[i], outcome.payloads[i], found) for i, found in outcome.flagged]
+    skipped = set(outcome.skipped)
     problems = list(load.problems)
-    problems.extend(_locate(flagged, load.events))
-    problems.extend(_duplicate_keys(prepared))
+    problems.extend(_locate(flagged, load.events, skipped))
+    problems.extend(_stopped(load.events, outcome.skipped))
+    problems.extend(_duplicate_keys(prepared, skipped))
     if options.strict:
         problems = strict(problems)
     problems.sort(key=sort_key)
@@ -88,28 +94,46 @@ def _told_already(event: Event, issue: FieldIssue) -> bool:
     return False
 
 
-def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
+def _shared_key(event: Event, issue: FieldIssue) -> SharedKey | None:
+    """The default or template an issue comes from, or None for the event's own value."""
+    kind = _origin(event, issue.field)
+    if kind == "event" or issue.field is None:
+        return None
+    return (id(event.manifest), kind, issue.field, issue.rule)
+
+
+def _locate(flagged: list[Rendered], events: list[Event], skipped: set[int]) -> list[Problem]:
     problems: list[Problem] = []
-    shared: dict[tuple[int, str, str, str], list[tuple[Event, FieldIssue]]] = defaultdict(list)
+    shared: dict[SharedKey, list[tuple[Event, FieldIssue]]] = defaultdict(list)
+    told: dict[SharedKey, set[int]] = defaultdict(set)  # ids of events told of it already
     for rendered in flagged:
         event = rendered.event
         for issue in rendered.issues:
+            key = _shared_key(event, issue)
             if _told_already(event, issue):
-                continue
-            kind = _origin(event, issue.field)
-            if kind == "event" or issue.field is None:
+                if key is not None:
+                    told[key].add(id(event))
+            elif key is not None:
+                shared[key].append((event, issue))
+            else:
                 header = event.csv_header(issue.field)
                 message = issue.message if header is None else f"column {header!r}: {issue.message}"
                 problems.append(_problem(event.locate(issue.field), issue, message))
-            else:
-                shared[(id(event.manifest), kind, issue.field, issue.rule)].append((event, issue))
-    for (_, kind, name, _rule), hits in shared.items():
+    rendered_events = [e for i, e in enumerate(events) if i not in skipped] if skipped else events
+    unrendered = [events[i] for i in sorted(skipped)]
+    for key, hits in shared.items():
+        _, kind, name, _rule = key
         first_event, first_issue = hits[0]
         origin = _origin_location(first_event, kind, name)
         manifest = first_event.manifest
-        users = sum(1 for e in events if e.manifest is manifest and _origin(e, name) == kind)
-        if len(hits) == users:
-            suffix = "" if users == 1 else f" (for all {users} events that use it)"
+        users = sum(
+            1 for e in rendered_events if e.manifest is manifest and _origin(e, name) == kind
+        )
+        if len({id(e) for e, _ in hits} | told[key]) == users:
+            if any(e.manifest is manifest and _origin(e, name) == kind for e in unrendered):
+                suffix = f" (for all {users} events rendered that use it)"
+            else:
+                suffix = "" if users == 1 else f" (for all {users} events that use it)"
             problems.append(_problem(origin, first_issue, first_issue.message + suffix))
         else:
             label = "default" if kind == "default" else "template"
@@ -119,10 +143,26 @@ def _locate(flagged: list[Rendered], events: list[Event]) -> list[Problem]:
     return problems
 
 
-def _duplicate_keys(prepared: Prepared) -> list[Problem]:
+def _stopped(events: list[Event], skipped: list[int]) -> list[Problem]:
+    """Where rendering stopped, so nobody takes the load's silence after it for a pass."""
+    if not skipped:
+        return []
+    message = (
+        f"rendering stopped after {STOP_AFTER_TIMEOUTS} templates took longer than "
+        f"{RENDER_SECONDS:g} s: this event and {len(skipped) - 1} more after it were not checked"
+    )
+    location = events[skipped[0]].location
+    return [Problem(location, Severity.ERROR, "template-limit", message, None)]
+
+
+def _duplicate_keys(prepared: Prepared, skipped: set[int]) -> list[Problem]:
     problems = []
     seen: dict[tuple[Any, ...], Event] = {}
-    for event, payload in zip(prepared.load.events, prepared.payloads, strict=True):
+    for position, (event, payload) in enumerate(
+        zip(prepared.load.events, prepared.payloads, strict=True)
+    ):
+        if position in skipped:
+            continue  # not rendered: its key is not known
         if event.unread or event.manifest.unread:
             unread = event.not_read()
             if not unread.isdisjoint(event.manifest.key):

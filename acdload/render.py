@@ -12,21 +12,15 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import Template, TemplateError
+from jinja2.runtime import new_context
 
 from acdload.model import PHONE_FIELDS, PHONE_TYPES, Event, Manifest
+from acdload.render_clock import RenderTimeout, time_budget
 from acdload.rules import phones
-from acdload.sandbox import (
-    OutputTooLong,
-    RenderLimitError,
-    RenderTimeout,
-    SandboxEnvironment,
-    TemplateVars,
-    render_capped,
-    time_budget,
-    with_globals,
-)
+from acdload.sandbox import OutputTooLong, SandboxEnvironment, TemplateVars
 from acdload.schema import event_fields
+from acdload.template_limits import RenderLimitError, start_event
 
 RENDER_SECONDS = 1.0
 
@@ -51,6 +45,7 @@ class Rendered:
     event: Event
     payload: dict[str, Any]
     issues: list[FieldIssue]
+    timed_out: bool = False  # a template ran out of time: the load stops after a few
 
 
 @cache
@@ -73,19 +68,18 @@ def render_event(event: Event) -> Rendered:
     telephone = values.get("AcdEventTypesID") in PHONE_TYPES
     if telephone:
         _normalise_phones(values, PHONE_FIELDS, issues, manifest.phone_region)
-    if manifest.templates:
-        _render_templates(event, values, issues, telephone)
+    timed_out = _render_templates(event, values, issues, telephone) if manifest.templates else False
     payload = {name: values[name] for name in fields.order if values.get(name) is not None}
-    return Rendered(event, payload, issues)
+    return Rendered(event, payload, issues, timed_out)
 
 
 def _render_templates(
     event: Event, values: dict[str, Any], issues: list[FieldIssue], telephone: bool
-) -> None:
+) -> bool:
     """Fill the fields the event does not set from the manifest's templates.
 
-    One time budget covers all of an event's templates: arming it per template would
-    cost more than a typical render.
+    One time budget and one size budget cover all of an event's templates: arming the
+    clock per template would cost more than a typical render. True if time ran out.
     """
     fields = event_fields()
     context = _blank_context().copy()
@@ -97,6 +91,7 @@ def _render_templates(
         for name, spec in event.manifest.templates.items()
         if name not in event.values and spec.template is not None
     ]
+    start_event()
     try:
         with time_budget(RENDER_SECONDS):
             for spec in pending:
@@ -106,13 +101,13 @@ def _render_templates(
                 except (
                     TemplateError,
                     RenderLimitError,
+                    RecursionError,
                     ValueError,
                     ArithmeticError,
                     TypeError,
                 ) as exc:
-                    # Output over the limit breaks the same rule as a written value would.
-                    rule = "max-length" if isinstance(exc, OutputTooLong) else "template-render"
-                    issues.append(FieldIssue(name, rule, f"template for {name}: {exc}"))
+                    rule, told = _failure(exc)
+                    issues.append(FieldIssue(name, rule, f"template for {name}: {told}"))
                     values.pop(name, None)
                     continue
                 values[name] = text if text != "" else None
@@ -121,8 +116,21 @@ def _render_templates(
                 context[name] = values[name]  # later templates see it (they come in use order)
     except RenderTimeout as exc:
         name = spec.field
-        issues.append(FieldIssue(name, "template-render", f"template for {name}: {exc}"))
+        issues.append(FieldIssue(name, "template-limit", f"template for {name}: {exc}"))
         values.pop(name, None)
+        return True
+    return False
+
+
+def _failure(exc: Exception) -> tuple[str, str]:
+    """The rule a failed render breaks, and what to tell the manifest's author."""
+    if isinstance(exc, OutputTooLong):
+        return "max-length", str(exc)  # the same rule a value written this long breaks
+    if isinstance(exc, RecursionError):
+        return "template-limit", "it nests too deeply for Python; write it with less nesting"
+    if isinstance(exc, RenderLimitError):
+        return "template-limit", str(exc)
+    return "template-render", str(exc)
 
 
 def _normalise_phones(
@@ -134,3 +142,30 @@ def _normalise_phones(
             values[name], issue = phones.normalise(written, region)
             if issue is not None:
                 issues.append(FieldIssue(name, issue.rule, issue.message))
+
+
+def render_capped(template: Template, context: dict[str, Any], max_chars: int) -> str:
+    """Render at most ``max_chars`` characters; call it inside ``time_budget``.
+
+    ``context`` must already hold the environment's globals (``with_globals``): templates
+    only read it (their own assignments go to the render's private scope), so one dict
+    serves all templates of an event. The render function is driven directly (not through
+    ``generate``, whose error handling only rewrites tracebacks) so the output can be cut
+    off as soon as it is too long.
+    """
+    parts: list[str] = []
+    size = 0
+    scope = new_context(template.environment, template.name, template.blocks, context, shared=True)
+    for chunk in template.root_render_func(scope):
+        size += len(chunk)
+        if size > max_chars:
+            raise OutputTooLong(f"the output is longer than {max_chars} characters")
+        parts.append(chunk)
+    return "".join(parts)
+
+
+def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> dict[str, Any]:
+    """A render context: the environment's globals (``range``, ``dict``…) under ``variables``."""
+    context = dict(environment.globals)
+    context.update(variables)
+    return context

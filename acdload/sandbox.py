@@ -2,43 +2,61 @@
 
 Jinja's immutable sandbox stops attribute tricks (``''.__class__.__mro__``) but limits
 neither time nor size: ``'a' * 10**9`` or two nested ``range(100000)`` loops pass it.
-So this module adds: size guards on the operators and calls that can build huge values,
-an output cap per field, and a wall-clock budget per render enforced by a watchdog thread
-that raises into the rendering thread (it works in any thread, unlike a signal).
+So this environment sizes every operation that can build a large value before it runs
+(the operators, str methods, ``str.format``, filters, ``~``, macro bodies, writing a value
+out as text), counts what an event's templates build, caps how deep template calls nest,
+and caps each field's output while it is rendered. Hooks are the sandbox's own (``call``,
+``call_binop``, ``getitem``, ``wrap_str_format``, the filter table) rather than one guard
+per call site, so a method or filter nobody thought of is still counted once it returns.
+The wall-clock budget per event is ``render_clock``'s.
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
-import re
-import threading
-import time as clock
-from collections.abc import Callable
-from datetime import date, datetime
-from functools import lru_cache, wraps
+from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import wraps
+from string import Formatter
+from types import BuiltinMethodType, MethodType
 from typing import Any
 
-from jinja2 import StrictUndefined, Template
-from jinja2.runtime import Context, new_context
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import StrictUndefined, nodes
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.runtime import Context
+from jinja2.sandbox import (
+    ImmutableSandboxedEnvironment,
+    SandboxedEscapeFormatter,
+    SandboxedFormatter,
+)
 
-SIZE_CAP = 100_000
-"""No integer this large may reach an operator or call that builds a value from it."""
+from acdload.template_filters import format_date, format_time
+from acdload.template_limits import (
+    CALL_NESTING,
+    SIZE_CAP,
+    USAGE,
+    RenderLimitError,
+    built,
+    capped_sum,
+    charge,
+    charged,
+    check_format_width,
+    field_size,
+    fits,
+    items_in,
+    percent_size,
+    text_size,
+)
+from acdload.template_sizes import (
+    FILTER_SIZES,
+    MATERIALISED_FILTERS,
+    METHOD_SIZES,
+    TEXT_FILTERS,
+)
 
-_HUGE_WIDTH = re.compile(r"%[-+ #0]*[0-9]{6,}|\{[^{}]*:[^{}]*[0-9]{6,}")
-
-
-class RenderLimitError(Exception):
-    """A template went past the time budget or a size guard."""
+_SEQUENCES = (str, bytes, list, tuple)
 
 
 class OutputTooLong(RenderLimitError):
     """A template's output went past its field's length limit."""
-
-
-class RenderTimeout(Exception):
-    """A render outlived its time budget (raised into the rendering thread)."""
 
 
 class TemplateVars(dict[str, Any]):
@@ -59,96 +77,245 @@ def _too_big(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and abs(value) > SIZE_CAP
 
 
-def _check_format(text: object) -> None:
-    if isinstance(text, str) and _HUGE_WIDTH.search(text):
-        raise RenderLimitError("a format width over 100000 characters is not allowed")
-
-
-def _guarded(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def guard(*args: Any, **kwargs: Any) -> Any:
-        if any(map(_too_big, args)) or any(map(_too_big, kwargs.values())):
-            raise RenderLimitError(f"an argument over {SIZE_CAP} is not allowed here")
-        return func(*args, **kwargs)
-
-    return guard
-
-
-def _parse_day(value: object) -> date:
-    if isinstance(value, date):
-        return value
-    text = str(value).replace("-", "")
-    try:
-        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
-    except ValueError:
-        raise ValueError(f"date filter: {value!r} is not a yyyy-mm-dd or yyyymmdd date") from None
-
-
-@lru_cache(maxsize=4096)
-def format_date(value: object, fmt: str = "%Y-%m-%d") -> str:
-    """``{{ dtAppointmentDate|date('%d.%m.%Y') }}``: a date written either way, reformatted."""
-    _check_format(fmt)
-    return _parse_day(value).strftime(fmt)
-
-
-@lru_cache(maxsize=4096)
-def format_time(value: object, fmt: str = "%H:%M") -> str:
-    """``{{ dtAppointmentTime|time('%H.%M') }}``: a time written hh:mm or hhmm, reformatted."""
-    _check_format(fmt)
-    text = str(value).replace(":", "")
-    try:
-        moment = datetime(2000, 1, 1, int(text[:2]), int(text[2:4]))
-    except ValueError:
-        raise ValueError(f"time filter: {value!r} is not an hh:mm or hhmm time") from None
-    return moment.strftime(fmt)
+def _range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > SIZE_CAP:
+        raise RenderLimitError(f"a range of over {SIZE_CAP} numbers is not allowed")
+    return numbers
 
 
 _SIZED_FILTERS = ("center", "indent", "wordwrap", "truncate", "batch", "slice", "format")
 """Built-in filters whose integer arguments size what they build."""
 
 
+_JINJA_ARGUMENTS = frozenset({"_loop_vars", "_block_vars"})
+"""Passed to every call in a loop or block; the called function never sees them."""
+
+
+def _predicted(size_of: Callable[..., int], what: str, *args: Any, **kwargs: Any) -> int:
+    """What ``size_of`` says an operation would build; it takes the operation's arguments."""
+    try:
+        return size_of(*args, **kwargs)
+    except TypeError:
+        # Arguments the operation does not take either: never run what was not sized.
+        raise TypeError(f"{what} was given arguments it does not take") from None
+
+
+def _charged_if_new(result: Any, args: tuple[Any, ...], what: str) -> Any:
+    """A call's result, counted unless it is one of its arguments (``default``, ``get``…)."""
+    if any(result is arg for arg in args):
+        return result
+    return charged(result, what)
+
+
+def _limited_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` that measures what it would build first (or counts what it built)."""
+    first = 1 if hasattr(func, "jinja_pass_arg") else 0  # Jinja passes a context first
+    size_of = FILTER_SIZES.get(name)
+    sized, materialised = name in _SIZED_FILTERS, name in MATERIALISED_FILTERS
+    makes_text = name in TEXT_FILTERS
+    what = f"the {name} filter"
+
+    @wraps(func)
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        if sized and (any(map(_too_big, args)) or any(map(_too_big, kwargs.values()))):
+            raise RenderLimitError(f"an argument over {SIZE_CAP} is not allowed here")
+        if len(args) <= first:
+            return func(*args, **kwargs)  # let Jinja say what is missing
+        value = args[first]
+        if materialised and not isinstance(value, Collection):
+            value = charged(list(value), what)
+            args = (*args[:first], value, *args[first + 1 :])
+        if makes_text and not isinstance(value, str):
+            fits(text_size(value), what)
+        if size_of is None:
+            return _charged_if_new(func(*args, **kwargs), args, what)
+        built(_predicted(size_of, what, *args[first:], **kwargs), what)
+        return func(*args, **kwargs)
+
+    return limited
+
+
+class _SizedFields(Formatter):
+    """``str.format`` that sizes each field before formatting it."""
+
+    _size = 0
+
+    def vformat(self, format_string: str, args: Sequence[Any], kwargs: Any) -> str:
+        self._size = len(format_string)
+        return super().vformat(format_string, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        size = field_size(value, format_spec)
+        self._size += size
+        fits(self._size, "format()")
+        charge(size)
+        return super().format_field(value, format_spec)
+
+
+class _Formatter(_SizedFields, SandboxedFormatter):
+    pass
+
+
+class _EscapeFormatter(_SizedFields, SandboxedEscapeFormatter):
+    pass
+
+
+class _CodeGenerator(CodeGenerator):
+    """Sends ``~`` and the lists, tuples and mappings a template writes through the
+    environment, so that they are measured too (``join_text``, ``literal``)."""
+
+    def visit_List(self, node: nodes.List, frame: Frame) -> None:
+        self.write("environment.literal(")
+        super().visit_List(node, frame)
+        self.write(")")
+
+    def visit_Dict(self, node: nodes.Dict, frame: Frame) -> None:
+        self.write("environment.literal(")
+        super().visit_Dict(node, frame)
+        self.write(")")
+
+    def visit_Tuple(self, node: nodes.Tuple, frame: Frame) -> None:
+        if node.ctx != "load":  # the names assigned in {% set a, b = ... %}
+            super().visit_Tuple(node, frame)
+            return
+        self.write("environment.literal(")
+        super().visit_Tuple(node, frame)
+        self.write(")")
+
+    @optimizeconst
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.join_text((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+def _finalize(value: Any) -> Any:
+    """What ``{{ value }}`` writes; a list is measured before it is written as text."""
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):  # their text is short, or an error
+        fits(text_size(value), "writing the value")
+    return value
+
+
+def _joined(parts: Iterable[str]) -> str:
+    """The text of a macro, ``caller()``, block ``set`` or ``filter`` block: sized, then joined."""
+    parts = parts if isinstance(parts, list) else list(parts)
+    built(capped_sum(map(len, parts)), "a macro or block")
+    return "".join(parts)
+
+
+def _method_size(method: Any) -> Callable[..., int] | None:
+    if isinstance(method, BuiltinMethodType) and isinstance(method.__self__, str | bytes):
+        return METHOD_SIZES.get(method.__name__)
+    return None
+
+
 class SandboxEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**", "%", "//"})
+    intercepted_binops = frozenset({"*", "**", "%", "//", "+"})
+    code_generator_class = _CodeGenerator
+    concat = staticmethod(_joined)
 
     def __init__(self) -> None:
         super().__init__(
             undefined=_Undefined,
             autoescape=False,
             keep_trailing_newline=True,
-            finalize=lambda value: "" if value is None else value,
+            finalize=_finalize,
         )
         for nondeterministic in ("lipsum", "cycler", "joiner"):
             self.globals.pop(nondeterministic, None)
+        self.globals["range"] = _range
         self.filters.pop("random", None)
-        for name in _SIZED_FILTERS:
-            self.filters[name] = _guarded(self.filters[name])
-        self.filters["format"] = _guarded_format(self.filters["format"])
         self.filters["date"] = format_date
         self.filters["time"] = format_time
+        for name, func in list(self.filters.items()):
+            self.filters[name] = _limited_filter(name, func)
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "%":
-            _check_format(left)
+        if operator == "%" and isinstance(left, str):
+            check_format_width(left)
+            built(percent_size(left, right), "%-formatting")
         elif operator == "**" and _power_too_big(left, right):
             raise RenderLimitError(f"a power with over {SIZE_CAP} bits is not allowed")
-        elif operator == "*" and isinstance(left, int | float) and isinstance(right, int | float):
-            pass  # plain arithmetic between numbers is bounded
-        elif operator == "*" and (
-            _too_big(left) or _too_big(right) or _repeat_too_big(left, right)
+        elif operator == "*" and isinstance(left, int) and isinstance(right, int):
+            if left.bit_length() + right.bit_length() > SIZE_CAP:  # squaring it again and again
+                raise RenderLimitError(f"a product with over {SIZE_CAP} bits is not allowed")
+        elif operator == "*" and not (
+            isinstance(left, int | float) and isinstance(right, int | float)
         ):
-            raise RenderLimitError(f"repeating a value to over {SIZE_CAP} items is not allowed")
+            size = _repeat_size(left, right)
+            if _too_big(left) or _too_big(right) or size > SIZE_CAP:
+                raise RenderLimitError(f"repeating a value to over {SIZE_CAP} items is not allowed")
+            charge(size)
+        elif operator == "+" and isinstance(left, _SEQUENCES) and isinstance(right, _SEQUENCES):
+            built(items_in(left) + items_in(right), "joining with +")
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         if any(map(_too_big, args)) or any(map(_too_big, kwargs.values())):
             raise RenderLimitError(f"an argument over {SIZE_CAP} is not allowed here")
-        return super().call(__context, __obj, *args, **kwargs)
+        size_of = _method_size(__obj)
+        if size_of is not None:
+            what = f"{__obj.__name__}()"
+            if __obj.__name__ == "join" and args and not isinstance(args[0], Collection):
+                args = (charged(list(args[0]), what), *args[1:])  # read once, measured, joined
+            named = {k: v for k, v in kwargs.items() if k not in _JINJA_ARGUMENTS} if kwargs else {}
+            built(_predicted(size_of, what, __obj.__self__, *args, **named), what)
+        USAGE.depth += 1
+        try:
+            if USAGE.depth > CALL_NESTING:
+                raise RenderLimitError(
+                    f"calls nested over {CALL_NESTING} deep (a macro or recursive loop that "
+                    "calls itself without end?); make it stop sooner"
+                )
+            result = super().call(__context, __obj, *args, **kwargs)
+        finally:
+            USAGE.depth -= 1
+        if size_of is not None:
+            return result
+        return _charged_if_new(result, args, f"{getattr(__obj, '__name__', 'the call')}()")
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        value = super().getitem(obj, argument)
+        return charged(value, "a slice") if isinstance(argument, slice) else value
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
-        wrapped = super().wrap_str_format(value)
-        if wrapped is not None:
-            _check_format(value.__self__)
-        return wrapped
+        if not (
+            isinstance(value, MethodType | BuiltinMethodType)
+            and value.__name__ in ("format", "format_map")
+            and isinstance(value.__self__, str)
+        ):
+            return None
+        text = value.__self__
+        check_format_width(text)
+        escape = getattr(text, "escape", None)  # a Markup string escapes what it formats
+        formatter = _Formatter(self) if escape is None else _EscapeFormatter(self, escape=escape)
+        mapping = value.__name__ == "format_map"
+
+        def wrapper(*args: Any, **kwargs: Any) -> str:
+            if mapping:
+                if kwargs or len(args) != 1:
+                    raise TypeError("format_map() takes exactly one mapping")
+                return type(text)(formatter.vformat(text, (), args[0]))
+            return type(text)(formatter.vformat(text, args, kwargs))
+
+        return wrapper
+
+    def literal(self, value: Any) -> Any:
+        """``[a, b]``, ``(a, b)``, ``{a: b}`` as written in a template: counted like any list."""
+        return charged(value, "a list, tuple or mapping")
+
+    def join_text(self, values: tuple[Any, ...]) -> str:
+        """``a ~ b``: the text of each part measured before any is made."""
+        size = 0
+        for value in values:
+            size += len(value) if isinstance(value, str) else text_size(value)
+        built(size, "joining with ~")
+        return "".join(map(str, values))
 
 
 def _power_too_big(base: Any, exponent: Any) -> bool:
@@ -157,135 +324,6 @@ def _power_too_big(base: Any, exponent: Any) -> bool:
     return exponent > 0 and max(base.bit_length(), 1) * exponent > SIZE_CAP
 
 
-def _repeat_too_big(left: Any, right: Any) -> bool:
+def _repeat_size(left: Any, right: Any) -> int:
     seq, times = (left, right) if isinstance(right, int) else (right, left)
-    return isinstance(times, int) and hasattr(seq, "__len__") and len(seq) * times > SIZE_CAP
-
-
-def _guarded_format(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def guard(value: Any, *args: Any, **kwargs: Any) -> Any:
-        _check_format(value)
-        return func(value, *args, **kwargs)
-
-    return guard
-
-
-class _Watchdog:
-    """Raises RenderTimeout in a thread whose render outlives its budget."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._running: dict[int, tuple[int, float]] = {}  # thread id -> (generation, deadline)
-        self._fired: set[tuple[int, int]] = set()
-        self._generation = 0
-        self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
-
-    def arm(self, seconds: float) -> tuple[int, int]:
-        tid = threading.get_ident()
-        with self._lock:
-            self._generation += 1
-            self._running[tid] = (self._generation, clock.monotonic() + seconds)
-            if self._thread is None or not self._thread.is_alive():
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._watch, daemon=True)
-                self._thread.start()
-            return tid, self._generation
-
-    def disarm(self, tid: int, generation: int) -> None:
-        with self._lock:
-            self._running.pop(tid, None)
-            if (tid, generation) in self._fired:
-                self._fired.discard((tid, generation))
-                _raise_in(tid, None)  # cancel an exception that has not landed yet
-
-    def stop(self) -> None:
-        """End the watching thread while no render runs; the next render starts it again."""
-        with self._lock:
-            thread, busy = self._thread, bool(self._running)
-        if thread is not None and not busy:
-            self._stop.set()
-            thread.join()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.05):
-            with self._lock:
-                now = clock.monotonic()
-                for tid, (generation, deadline) in self._running.items():
-                    if now > deadline and (tid, generation) not in self._fired:
-                        self._fired.add((tid, generation))
-                        _raise_in(tid, RenderTimeout)
-
-
-def _raise_in(thread_id: int, exc: type[BaseException] | None) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(thread_id), ctypes.py_object(exc) if exc is not None else None
-    )
-
-
-_WATCHDOG = _Watchdog()
-
-
-def stop_watchdog() -> None:
-    """Leave no thread of acdload's running (before a fork), unless a render is under way."""
-    _WATCHDOG.stop()
-
-
-def _fresh_watchdog() -> None:
-    """A forked child must not inherit the lock (perhaps held) or the parent's renders."""
-    global _WATCHDOG
-    _WATCHDOG = _Watchdog()
-
-
-os.register_at_fork(after_in_child=_fresh_watchdog)
-
-
-def render_capped(template: Template, context: dict[str, Any], max_chars: int) -> str:
-    """Render at most ``max_chars`` characters; call it inside ``time_budget``.
-
-    ``context`` must already hold the environment's globals (``with_globals``): templates
-    only read it (their own assignments go to the render's private scope), so one dict
-    serves all templates of an event. The render function is driven directly (not through
-    ``generate``, whose error handling only rewrites tracebacks) so the output can be cut
-    off as soon as it is too long.
-    """
-    parts: list[str] = []
-    size = 0
-    scope = new_context(template.environment, template.name, template.blocks, context, shared=True)
-    for chunk in template.root_render_func(scope):
-        size += len(chunk)
-        if size > max_chars:
-            raise OutputTooLong(f"the output is longer than {max_chars} characters")
-        parts.append(chunk)
-    return "".join(parts)
-
-
-def with_globals(environment: SandboxEnvironment, variables: dict[str, Any]) -> dict[str, Any]:
-    """A render context: the environment's globals (``range``, ``dict``…) under ``variables``."""
-    context = dict(environment.globals)
-    context.update(variables)
-    return context
-
-
-class time_budget:
-    """Let the renders inside run for ``seconds`` of wall time at most.
-
-    A class rather than a generator-based context manager: it is entered once per event.
-    """
-
-    __slots__ = ("_armed", "_seconds")
-
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._armed = (0, 0)
-
-    def __enter__(self) -> None:
-        self._armed = _WATCHDOG.arm(self._seconds)
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
-        _WATCHDOG.disarm(*self._armed)
-        if kind is RenderTimeout and not str(exc):
-            raise RenderTimeout(f"rendering took longer than {self._seconds:g} s") from None
+    return items_in(seq) * max(times, 0) if isinstance(times, int) else 0

@@ -61,6 +61,19 @@ def read_templates(reader: ManifestReader, templates: YMap, manifest: Manifest) 
             )
             compiled = None
             manifest.unread.add(name)  # events without their own value are not told again
+        except RecursionError:
+            # Jinja's parser and compiler recurse once per bracket, block or operator.
+            reader.problems.append(
+                error(
+                    location,
+                    "template-limit",
+                    f"template for {name}: it nests too deeply to compile; "
+                    "write it with fewer nested brackets, blocks or operators",
+                    name,
+                )
+            )
+            compiled = None
+            manifest.unread.add(name)
         manifest.templates[name] = TemplateSpec(
             name, str(raw), location, compiled, frozenset(uses.get(name, ()))
         )

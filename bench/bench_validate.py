@@ -334,13 +334,14 @@ def stages(path: str, jobs: int | None) -> dict[str, float]:
     load = read_load([path])
     t1 = time.perf_counter()
     used = jobs_for(len(load.events)) if jobs is None else jobs
-    payloads, issues = render_and_check(load.events, now, used)
+    payloads, issues, skipped = render_and_check(load.events, now, used)
     t2 = time.perf_counter()
     prepared = pipeline.Prepared(load, payloads)
     flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
     problems = list(load.problems)
-    problems.extend(pipeline._locate(flagged, load.events))
-    problems.extend(pipeline._duplicate_keys(prepared))
+    problems.extend(pipeline._locate(flagged, load.events, set(skipped)))
+    problems.extend(pipeline._stopped(load.events, skipped))
+    problems.extend(pipeline._duplicate_keys(prepared, set(skipped)))
     problems.sort(key=sort_key)
     t3 = time.perf_counter()
     return {
