@@ -107,7 +107,7 @@ class Mapping:
     columns: list[Guess]
     phone_forms: Counter[str]
     phone_country: str | None
-    """The region most international numbers of the Sender column are in (a hint only)."""
+    """A region the national numbers of the Sender column are real numbers in (a hint)."""
 
     def target_of(self, name: str) -> Guess | None:
         return next((guess for guess in self.columns if guess.target == name), None)
@@ -134,24 +134,17 @@ def guess_columns(
     """The guess for every column of ``header`` from the sample ``rows``."""
     given: dict[str, str] = {}  # field or var -> the header that gives it
     columns = []
-    forms: Counter[str] = Counter()
-    countries: Counter[str] = Counter()
+    numbers: list[str] = []
     for index, name in enumerate(header):
         values = [row[index].strip() for row in rows if row[index].strip()]
         guess = _judge(name, values, len(rows), region, given)
         for field in _fields(guess.target):
             given[field] = name
         if guess.target == "Sender":
-            for value in values:
-                form = phone_form(value, region)
-                if form is not None:
-                    forms[form] += 1
-                country = _country(value) if form == "international" else None
-                if country is not None:
-                    countries[country] += 1
+            numbers = values
         columns.append(guess)
-    common = countries.most_common(1)
-    return Mapping(columns, forms, common[0][0] if common else None)
+    forms = Counter(form for form in (phone_form(v, region) for v in numbers) if form is not None)
+    return Mapping(columns, forms, _national_region(numbers) if forms["national"] else None)
 
 
 def _fields(target: str | None) -> tuple[str, ...]:
@@ -181,9 +174,7 @@ def _judge(
             f"not mapped: {quote(taken)} already gives {target}; map one of them to null",
         )
     if not values and check != "text":
-        return Guess(
-            name, None, f"not mapped: named like {target}, but empty in all {sampled} sample rows"
-        )
+        return Guess(name, None, f"not mapped: named like {target}, but {_empty(sampled)}")
     fits = sum(1 for value in values if _fits(check, value, region))
     what = _CHECKS[check]
     if fits < CONFIRMED * len(values):
@@ -236,7 +227,7 @@ def _appointment(name: str, values: list[str], sampled: int, given: dict[str, st
         return Guess(
             name,
             None,
-            f"not mapped: named like an appointment, but empty in all {sampled} sample rows",
+            f"not mapped: named like an appointment, but {_empty(sampled)}",
         )
     found = appointment_form(values)
     if found is None:
@@ -310,17 +301,37 @@ def phone_form(cell: str, region: str | None) -> str | None:
     return "digits"
 
 
-def _country(cell: str) -> str | None:
-    digits = phones.normalise(cell)[0]
-    code = phones.country_code(digits) if digits.isdigit() else None
-    region = phonenumbers.region_code_for_country_code(code) if code is not None else None
-    return region if region and region != "ZZ" else None
+def _national_region(numbers: list[str]) -> str | None:
+    """Of the countries the international numbers are in, the one in which the most
+    national numbers are real numbers: a hint for ``phone_region``, never a decision."""
+    candidates = set()
+    for number in numbers:
+        if phone_form(number, None) == "international":
+            code = phones.country_code(phones.normalise(number)[0])
+            if code is not None:
+                candidates.add(phonenumbers.region_code_for_country_code(code))
+    national = [number for number in numbers if phone_form(number, None) == "national"]
+    real = {
+        region: sum(1 for number in national if _real_in(number, region))
+        for region in sorted(candidates & phones.regions())
+    }
+    best = max(real, key=real.__getitem__, default=None)
+    return best if best is not None and real[best] else None
+
+
+def _real_in(number: str, region: str) -> bool:
+    digits, issue = phones.normalise(number, region)
+    return issue is None and phones.classify(digits) is phones.PhoneVerdict.VALID
+
+
+def _empty(sampled: int) -> str:
+    return f"empty in all {sampled} sample rows" if sampled else "the export has no rows"
 
 
 def _describe(values: list[str], sampled: int, region: str | None) -> str:
     """What a column's values look like, for the comment of a column left unmapped."""
     if not values:
-        return f"empty in all {sampled} sample rows"
+        return _empty(sampled)
     found = appointment_form(values)
     if found is not None:
         return f"{found[2]} of {len(values)} sample values are {_WHAT[found[0]]}"

@@ -224,7 +224,11 @@ def _write_settings(writer: _Writer, mapping: Mapping, region: str | None) -> No
             "phone_region",
             None,
             f"{national} of {numbers} sample numbers are national (leading 0)"
-            + (f"; most international ones are in {hint}" if mapping.phone_country else ""),
+            + (
+                f"; read in {hint}, the most of them are real numbers"
+                if mapping.phone_country
+                else ""
+            ),
             asks=("phone_region", f"the country national numbers are dialled in, e.g. {hint}"),
         )
     elif numbers:
@@ -283,7 +287,7 @@ def _write_templates(writer: _Writer, mapping: Mapping) -> None:
     if entries:
         writer.section("templates")
     for key, value, why, asking in entries:
-        writer.entry(2, key, value, why, asks=asking)
+        writer.entry(2, key, value, why, quoted=True, asks=asking)
 
 
 def _example(mapping: Mapping) -> str:
