@@ -80,6 +80,8 @@ _NAMES = (
     ("AcdGroupsID", "integer", "acdgroupsid gruppenid groupid"),
     ("AcdEventTypesID", "integer", "acdeventtypesid"),
     ("UsersID", "integer", "usersid agentid"),
+    ("AcdConfigurationGroupsID", "integer", "acdconfigurationgroupsid"),
+    ("AcdAgentGroupsID", "integer", "acdagentgroupsid"),
 )  # fmt: skip
 _ROLES = {name: (target, check) for target, check, names in _NAMES for name in names.split()}
 _LIMITS = {"key": 255, "subject": 1000}

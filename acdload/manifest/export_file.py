@@ -91,7 +91,7 @@ def _decoded(data: bytes, display: str) -> tuple[str, str, str]:
             f"({_what(cp1252_problems[0])})",
             hint=_SAVE_AS_CSV,
         )
-    why = f"the file is not UTF-8 ({not_utf8}), so cp1252: what Excel writes on Western European Windows"
+    why = f"not UTF-8 ({not_utf8}); cp1252 is what Excel writes on Western European Windows"
     return "cp1252", why, text
 
 

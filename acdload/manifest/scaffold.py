@@ -224,12 +224,8 @@ def _write_settings(writer: _Writer, mapping: Mapping, region: str | None) -> No
             "phone_region",
             None,
             f"{national} of {numbers} sample numbers are national (leading 0)"
-            + (
-                f"; read in {hint}, the most of them are real numbers"
-                if mapping.phone_country
-                else ""
-            ),
-            asks=("phone_region", f"the country national numbers are dialled in, e.g. {hint}"),
+            + (f"; {hint} reads the most of them as real numbers" if mapping.phone_country else ""),
+            asks=("phone_region", f"the country whose national numbers these are, e.g. {hint}"),
         )
     elif numbers:
         writer.comment(
