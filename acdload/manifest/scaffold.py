@@ -215,7 +215,12 @@ def _write_settings(writer: _Writer, mapping: Mapping, region: str | None) -> No
             0,
             "phone_region",
             region,
-            f"from --phone-region: {national} of {numbers} sample numbers are national (leading 0)",
+            "from --phone-region"
+            + (
+                f": {national} of {numbers} sample numbers are national (leading 0)"
+                if numbers
+                else ""
+            ),
         )
     elif national:
         hint = mapping.phone_country or "DE"

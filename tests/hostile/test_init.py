@@ -21,7 +21,6 @@ import yaml
 from click.testing import CliRunner, Result
 
 from acdload.cli import main
-from acdload.model import KEYABLE_FIELDS
 from acdload.schema import event_fields
 from acdload.sources import YMap
 from acdload.sources.csv_source import read_csv_text
@@ -31,7 +30,6 @@ from acdload.yaml_manifest import MANIFEST_KEYS
 CASES = Path(__file__).parent / "init_exports"
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 TARGETS = {*event_fields().order, "dtAppointment"}
-assert KEYABLE_FIELDS <= TARGETS
 
 
 def cli(*args: str) -> Result:
@@ -150,7 +148,6 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result = cli("init", str(fifo))  # a blocking read would never return
     assert result.exit_code == 2
-    assert "error: cannot read 'export.csv'" not in result.stderr  # the path as given
     assert f"error: cannot read '{fifo}': it is a named pipe (FIFO), not a regular file" in (
         result.stderr
     )
