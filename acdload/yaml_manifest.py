@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import available_timezones
 
+from acdload.manifest.placeholders import settle_placeholders
 from acdload.model import (
     KEYABLE_FIELDS,
     Event,
@@ -135,6 +136,7 @@ def read_manifest(
                 "the manifest has neither events nor source",
             )
         )
+    settle_placeholders(reader, data, manifest)
     return manifest, events, reader.problems, source_path
 
 

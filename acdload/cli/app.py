@@ -16,6 +16,7 @@ from acdload.files import scrubbed
 from acdload.safetext import escape
 
 COMMANDS = {
+    "init": "acdload.cli.init_command:init_command",
     "validate": "acdload.cli.check:validate_command",
     "render": "acdload.cli.check:render_command",
     "schema": "acdload.cli.check:schema_command",

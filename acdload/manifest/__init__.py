@@ -1,0 +1,1 @@
+"""Manifests: reading them, and writing a first one from a CRM export (``acdload init``)."""
