@@ -37,7 +37,16 @@ _BY_MAIL = frozenset({5, TICKET})  # Email and Ticket: the Sender is a mail addr
 # (type, weight): mostly callbacks, as in the projects acdload serves.
 _TYPES = ((3, 60), (6, 14), (5, 10), (1, 8), (4, 6), (2, 2))
 _GROUPS = (235, 235, 235, 300, 300, 34, 41, 52)
-_MOBILE_PREFIXES = ("49151", "49160", "49170", "49176", "4930", "4989", "43664")
+# (country and area code, digits after it): numbers of a length in use in each range.
+_PHONE_RANGES = (
+    ("49151", 8),
+    ("49160", 7),
+    ("49170", 7),
+    ("49176", 8),
+    ("4930", 8),
+    ("4989", 8),
+    ("43664", 7),
+)
 _REASONS = (
     "contract renewal",
     "invoice question",
@@ -111,11 +120,11 @@ def _payload(
 ) -> dict[str, object]:
     """A create body as a client would send it for this customer."""
     by_mail = event_type in _BY_MAIL
-    sender = (
-        f"customer{customer}@example.com"
-        if by_mail
-        else f"{_MOBILE_PREFIXES[customer % len(_MOBILE_PREFIXES)]}{1_000_000 + customer}"
-    )
+    if by_mail:
+        sender = f"customer{customer}@example.com"
+    else:
+        prefix, digits = _PHONE_RANGES[customer % len(_PHONE_RANGES)]
+        sender = f"{prefix}{10 ** (digits - 1) + customer}"
     name = _NAMES[customer % len(_NAMES)]
     payload: dict[str, object] = {
         "AcdEventTypesID": event_type,
