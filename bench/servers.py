@@ -55,6 +55,13 @@ def serve_answer(body: bytes) -> None:
 @contextmanager
 def server_process(command: list[str]) -> Iterator[str]:
     """Start a server process, yield the base URL it prints first, stop it with SIGTERM."""
+    with started_server(command) as (url, _):
+        yield url
+
+
+@contextmanager
+def started_server(command: list[str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """As :func:`server_process`, also yielding the process (to read its memory)."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -67,7 +74,7 @@ def server_process(command: list[str]) -> Iterator[str]:
         url = process.stdout.readline().strip()
         if not url.startswith("http://127.0.0.1:"):
             raise RuntimeError(f"{command} did not print its URL")
-        yield url
+        yield url, process
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(30)

@@ -5,7 +5,8 @@ documented error body, never a 500: malformed request lines, unknown methods, he
 over http.server's limits, numbers beyond Python's digit limit, lone surrogates, bodies
 that stop coming. Every answer goes out in one write with TCP_NODELAY set: a keep-alive
 server that sends headers and body separately stalls on Nagle's algorithm and delayed
-ACKs at about 25 requests a second.
+ACKs at about 25 requests a second. The one exception is the list, which can be a
+gigabyte: it is sent as it is read (chunked), in writes of at least 64 KiB.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import socket
 import sys
 import traceback
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,8 @@ _LENGTH_DIGITS = len(str(_DRAIN_LIMIT))
 _ROUTE = re.compile(r"/rest/v1\.0/([^/]+)/acd/events(?:/(types|create|event/([^/]+)))?")
 # An ID that could name an event: digits, no more than MAX_ID has (2147483647).
 _EVENT_ID = re.compile(r"[0-9]{1,10}")
+# A streamed answer is gathered into writes of at least this size (a short list: one write).
+_WRITE_BYTES = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class _Answer:
     body: bytes = b""
     headers: tuple[tuple[str, str], ...] = ()
     close: bool = False
+    # A body made while it is sent (the list), instead of ``body``.
+    stream: Generator[bytes, None, None] | None = None
 
 
 def _error(status: int, message: str, *, close: bool = False) -> _Answer:
@@ -132,7 +137,10 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if self.server.latency_s:
                 self.server.stopping.wait(self.server.latency_s)
-            self._write(answer)
+            if answer.stream is None:
+                self._write(answer)
+            else:
+                self._write_stream(answer.status, answer.stream)
         finally:
             self.server.end_request()
 
@@ -142,22 +150,66 @@ class Handler(BaseHTTPRequestHandler):
             or "Transfer-Encoding" in self.headers
         )
 
-    def _write(self, answer: _Answer) -> None:
-        if answer.close or self._unread_body():
+    def _head(self, status: int, fields: list[str]) -> bytes:
+        if not self.close_connection and self._unread_body():
             self.close_connection = True  # the rest of the stream is no request
         lines = [
-            f"HTTP/1.1 {answer.status} {http.HTTPStatus(answer.status).phrase}",
+            f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}",
             f"Server: {self.server_version}",
             f"Date: {self.date_time_string()}",
-            f"Content-Length: {len(answer.body)}",
+            *fields,
         ]
-        if answer.body:
-            lines.append("Content-Type: application/json")
-        lines.extend(f"{name}: {value}" for name, value in answer.headers)
         if self.close_connection:
             lines.append("Connection: close")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + answer.body)
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+    def _write(self, answer: _Answer) -> None:
+        if answer.close:
+            self.close_connection = True
+        fields = [f"Content-Length: {len(answer.body)}"]
+        if answer.body:
+            fields.append("Content-Type: application/json")
+        fields.extend(f"{name}: {value}" for name, value in answer.headers)
+        self.wfile.write(self._head(answer.status, fields) + answer.body)
+
+    def _write_stream(self, status: int, stream: Generator[bytes, None, None]) -> None:
+        """Send a body while it is made: chunked, or for HTTP/1.0 ended by closing.
+
+        Once the head is out no other status can be given: a failure midway closes the
+        connection without the final chunk, so the client sees a body that did not end,
+        never a short list that looks whole. A client that hangs up (or stops reading
+        for ``--read-timeout``) ends the request at the next write.
+        """
+        chunked = self.request_version == "HTTP/1.1"
+        fields = ["Content-Type: application/json"]
+        if chunked:
+            fields.append("Transfer-Encoding: chunked")
+        else:
+            self.close_connection = True  # HTTP/1.0 knows no chunks: the close ends the body
+        pending = [self._head(status, fields)]
+        size = len(pending[0])
+        with contextlib.closing(stream):
+            try:
+                for piece in stream:
+                    if not piece:
+                        continue  # a chunk of size 0 would end the body
+                    framed = b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece
+                    pending.append(framed)
+                    size += len(framed)
+                    if size >= _WRITE_BYTES:
+                        self.wfile.write(b"".join(pending))
+                        pending.clear()
+                        size = 0
+            except (ConnectionError, TimeoutError):
+                raise
+            except Exception:  # the store failed midway (or closed while stopping)
+                if not self.server.stopping.is_set():
+                    traceback.print_exc(file=sys.stderr)
+                self.close_connection = True
+                return
+        if chunked:
+            pending.append(b"0\r\n\r\n")
+        self.wfile.write(b"".join(pending))
 
     def _answer(self, method: str) -> _Answer | None:
         match = _ROUTE.fullmatch(self.path.partition("?")[0])
@@ -172,7 +224,7 @@ class Handler(BaseHTTPRequestHandler):
             return refusal
         service = self.server.service
         if endpoint is None:
-            return _Answer(200, service.list_body())
+            return _Answer(200, stream=service.list_chunks())
         if endpoint == "types":
             return _Answer(200, service.types_body())
         if endpoint == "create":

@@ -1,13 +1,15 @@
 """What the emulated server does, apart from HTTP: groups, duplicates, answer bodies.
 
 Answers are built as JSON text around the stored record text, so a list of many events
-costs a join, not a decode and re-encode of every record.
+costs a join, not a decode and re-encode of every record; the list is built in pieces
+as its records are read, never whole.
 """
 
 from __future__ import annotations
 
 import datetime
 import json
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 
 from acdload.emulator.config import MAX_ID, GroupsConfig
@@ -27,6 +29,10 @@ __all__ = ["EventService", "ResolvedCreate", "error_body"]
 def error_body(status: int, message: str) -> bytes:
     """The documented error body: ``{"status": 400, "error": "reason text"}``."""
     return json.dumps({"status": status, "error": message}).encode()
+
+
+_LIST_HEAD = b'{"filter": "", "limitStart": 0, "limitPageSize": -1, "records": ['
+_LIST_TAIL = '"orderBy": "dtCreated", "ascending": true, "status": 200}'
 
 
 def _one_record(record_json: str) -> bytes:
@@ -111,13 +117,14 @@ class EventService:
             return _one_record(json.dumps({**stored.record, "Result_": "UPDATED"}))
         return _one_record(stored.record_json)
 
-    def list_body(self) -> bytes:
-        records = self._store.records_json(self._client_id)
-        return (
-            '{"filter": "", "limitStart": 0, "limitPageSize": -1, '
-            f'"records": [{", ".join(records)}], "count": {len(records)}, '
-            '"orderBy": "dtCreated", "ascending": true, "status": 200}'
-        ).encode()
+    def list_chunks(self) -> Generator[bytes, None, None]:
+        """The list answer in pieces, made as the records are read: bounded memory at any size.
+
+        The pieces joined are the whole document, fields in the documented order;
+        ``count`` comes after ``records``, so it is counted on the way. Which events
+        the list holds is settled here, before the first piece (see ``record_batches``).
+        """
+        return _list_document(self._store.record_batches(self._client_id))
 
     def event_body(self, event_id: int) -> bytes | None:
         """The one-record answer for an event, or ``None`` when there is none."""
@@ -130,6 +137,16 @@ class EventService:
     def types_body() -> bytes:
         types = event_types()
         return json.dumps({"records": types, "count": len(types), "status": 200}).encode()
+
+
+def _list_document(batches: Iterator[list[str]]) -> Generator[bytes, None, None]:
+    yield _LIST_HEAD
+    count = 0
+    for batch in batches:
+        text = ", ".join(batch)
+        yield (f", {text}" if count else text).encode()
+        count += len(batch)
+    yield f'], "count": {count}, {_LIST_TAIL}'.encode()
 
 
 def _now() -> str:

@@ -2,9 +2,10 @@
 
 One connection behind one lock: every create (insert, fill in the record, commit) runs
 as a single transaction while holding it, so a reader never sees a half-written event
-and IDs are handed out in order. WAL keeps a file database safe when the process is
-killed; ``synchronous=NORMAL`` is enough for that (only a power cut could lose the
-last commits) and keeps creates fast.
+and IDs are handed out in order. The list is read in batches, the lock taken per batch,
+so a list of a million events never holds creates up (see :meth:`EventStore.record_batches`).
+WAL keeps a file database safe when the process is killed; ``synchronous=NORMAL`` is
+enough for that (only a power cut could lose the last commits) and keeps creates fast.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["DuplicateKey", "EventStore", "StoreError", "StoredEvent"]
+__all__ = ["DuplicateKey", "EventStore", "SeedRow", "StoreError", "StoredEvent"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -36,6 +37,10 @@ CREATE INDEX IF NOT EXISTS events_duplicates
 """
 
 Record = dict[str, Any]
+
+# Rows per batch of a list read: about 280 KB of records, so one batch costs a few
+# milliseconds of the lock and a few hundred KB of memory, whatever the account's size.
+LIST_BATCH_ROWS = 256
 
 
 class StoreError(Exception):
@@ -64,6 +69,20 @@ class StoredEvent:
     record: Record
     record_json: str
     updated: bool
+
+
+class SeedRow(NamedTuple):
+    """One row of a seeded database: the columns of the ``events`` table, in order."""
+
+    id: int
+    client_id: int
+    type_id: int
+    group_id: int
+    sender: str
+    user_data: str | None
+    status_id: int
+    request: str
+    record: str
 
 
 class EventStore:
@@ -164,13 +183,35 @@ class EventStore:
         )
         return StoredEvent(record=record, record_json=text, updated=updated)
 
-    def records_json(self, client_id: int) -> list[str]:
-        """Every record of the account as JSON text, oldest first."""
+    def record_batches(self, client_id: int) -> Iterator[list[str]]:
+        """The account's records as JSON text, oldest first, a batch at a time.
+
+        Each batch is read under the lock and the lock is released before it is handed
+        on, so creates go on while a slow client reads a long list, and memory stays
+        that of one batch. The list holds the events that existed when it was asked for
+        (IDs up to the highest one then; that is read at once, so a broken database
+        fails here, before any answer is sent): an event created meanwhile is left for
+        the next list, as a snapshot would; each row is as committed when its batch was read.
+        """
         with self._lock:
-            rows = self._db.execute(
-                "SELECT record FROM events WHERE client_id = ? ORDER BY id", (client_id,)
-            ).fetchall()
-        return [row[0] for row in rows]
+            (last,) = self._db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()
+        return self._batches(client_id, int(last))
+
+    def _batches(self, client_id: int, last: int) -> Iterator[list[str]]:
+        after = 0
+        while after < last:
+            with self._lock:
+                # "+client_id" keeps SQLite off the duplicates index: through it, every
+                # batch would sort all of the account's rows; by ID it reads just the batch.
+                rows = self._db.execute(
+                    "SELECT id, record FROM events WHERE id > ? AND id <= ? AND +client_id = ?"
+                    " ORDER BY id LIMIT ?",
+                    (after, last, client_id, LIST_BATCH_ROWS),
+                ).fetchall()
+            if not rows:
+                return
+            after = rows[-1][0]
+            yield [row[1] for row in rows]
 
     def record_json(self, client_id: int, event_id: int) -> str | None:
         """One record as JSON text, or ``None`` when the account has no such event."""
@@ -179,3 +220,30 @@ class EventStore:
                 "SELECT record FROM events WHERE client_id = ? AND id = ?", (client_id, event_id)
             ).fetchone()
         return None if row is None else str(row[0])
+
+    def seed(self, rows: Iterable[SeedRow]) -> int:
+        """Insert ``rows`` (IDs from 1) in one transaction into an empty database; their count.
+
+        For benchmarks that need a large account at once (see :mod:`acdload.emulator.seeding`).
+        Raises :class:`StoreError` when the database already holds events: seeded events
+        are dated in the past and numbered from 1, so they cannot be appended.
+        """
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                (held,) = self._db.execute("SELECT count(*) FROM events").fetchone()
+                if held:
+                    raise StoreError(f"it already holds {held} events; seed a new file")
+                cursor = self._db.executemany(
+                    "INSERT INTO events (id, client_id, type_id, group_id, sender, user_data,"
+                    " status_id, request, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+                self._db.execute("COMMIT")
+            except BaseException as err:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                if isinstance(err, sqlite3.Error):  # a full disk, a read-only file
+                    raise StoreError(str(err)) from err
+                raise
+            return cursor.rowcount
