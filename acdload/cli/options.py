@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from acdload.reports.csv_dialects import CSV_DIALECTS, DEFAULT_CSV_DIALECT
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -217,3 +219,16 @@ def format_option(choices: list[str], help_text: str) -> Callable[[F], F]:
         show_default=True,
         help=help_text,
     )
+
+
+def csv_dialect_option(func: F) -> F:
+    """``--csv-dialect`` (parameter ``csv_dialect``) for the CSV files a command writes."""
+    return click.option(
+        "--csv-dialect",
+        type=click.Choice(list(CSV_DIALECTS)),
+        default=DEFAULT_CSV_DIALECT,
+        show_default=True,
+        help="How --report-csv and --failed-csv are written: plain (',', no byte order mark: "
+        "for tools), excel (UTF-8 with a byte order mark, ','), excel-semicolon (the same "
+        "with ';': what German, French and Dutch Excel open correctly).",
+    )(func)
