@@ -150,27 +150,18 @@ def _exclusive(other: str, level: int) -> Callable[[click.Context, click.Paramet
     return record
 
 
-def verbosity_params(quiet: str, verbose: str, expose_value: bool = True) -> list[click.Option]:
+def verbosity_params(quiet: str, verbose: str) -> list[click.Option]:
     """``-q/--quiet`` and ``-v/--verbose``; each command says what they mean for it.
 
     Quiet drops chatter on stderr (progress, summaries), never problems or data; verbose
-    adds detail. The level is also kept in ``ctx.meta[VERBOSITY]`` for code that is not
-    handed the parameters (the emulator command).
+    adds detail. (The emulator, which must not import this module, declares its own.)
     """
     return [
         click.Option(
-            ["-q", "--quiet"],
-            is_flag=True,
-            expose_value=expose_value,
-            callback=_exclusive("verbose", -1),
-            help=quiet,
+            ["-q", "--quiet"], is_flag=True, callback=_exclusive("verbose", -1), help=quiet
         ),
         click.Option(
-            ["-v", "--verbose"],
-            is_flag=True,
-            expose_value=expose_value,
-            callback=_exclusive("quiet", 1),
-            help=verbose,
+            ["-v", "--verbose"], is_flag=True, callback=_exclusive("quiet", 1), help=verbose
         ),
     ]
 
