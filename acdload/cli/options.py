@@ -223,3 +223,19 @@ def csv_dialect_option(func: F) -> F:
         "for tools), excel (UTF-8 with a byte order mark, ','), excel-semicolon (the same "
         "with ';': what German, French and Dutch Excel open correctly).",
     )(func)
+
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def color_option(func: F) -> F:
+    """``--color`` (parameter ``color``) on the commands that colour their output; decided by
+    :func:`acdload.reports.plan.wants_color`."""
+    return click.option(
+        "--color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always "
+        "(also in a pipe, whatever NO_COLOR says), never.",
+    )(func)
