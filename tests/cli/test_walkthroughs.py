@@ -217,6 +217,7 @@ class PageRun:
             )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: page.name)
 def test_the_page_works_as_written(page: Path, tmp_path: Path) -> None:
     failures = PageRun(page, tmp_path).run()

@@ -298,13 +298,15 @@ def free_port() -> int:
 
 
 def bin_dir(base: Path) -> Path:
-    """A directory whose ``acdload`` runs this checkout with the interpreter running the tests."""
-    bin_dir = base / "bin"
-    bin_dir.mkdir(parents=True)
-    script = bin_dir / "acdload"
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m acdload "$@"\n', encoding="utf-8")
-    script.chmod(0o755)
-    return bin_dir
+    """A directory whose ``acdload`` runs this checkout, and whose ``python3`` is the
+    interpreter running the tests (one with acdload's dependencies)."""
+    found = base / "bin"
+    found.mkdir(parents=True)
+    for name, run in (("acdload", "-m acdload "), ("python3", "")):
+        script = found / name
+        script.write_text(f'#!/bin/sh\nexec "{sys.executable}" {run}"$@"\n', encoding="utf-8")
+        script.chmod(0o755)
+    return found
 
 
 def page_environment(home: Path, bin_dir: Path) -> dict[str, str]:
