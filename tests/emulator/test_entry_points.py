@@ -38,7 +38,7 @@ def options_of(help_text: str) -> str:
 
 def test_both_entry_points_show_the_same_options(tmp_path: Path) -> None:
     shown = {entry: run(entry, "-h", cwd=tmp_path) for entry in ENTRY_POINTS}
-    for entry, done in shown.items():
+    for done in shown.values():
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("Usage: python -m acdload")
     main, standalone = (options_of(done.stdout) for done in shown.values())
