@@ -46,7 +46,7 @@ def cells_as_excel_reads(path: Path, separator: str) -> list[str]:
 
 
 @pytest.mark.parametrize("dialect", sorted(SEPARATOR))
-def test_a_formula_behind_the_other_separator_stays_text(tmp_path: Path, dialect: str) -> None:
+def test_a_formula_behind_a_separator_stays_text(tmp_path: Path, dialect: str) -> None:
     rows = [
         {"AcdEventTypesID": 3, "AcdGroupsID": 235, "Sender": f"+49 170 100000{n}",
          "Subject": subject, "UserData": f"U-{n}"}
