@@ -38,7 +38,8 @@ Every command shares these conventions:
   they change. Quiet drops chatter (summaries, progress), never problems, errors or data;
   verbose adds detail. Giving both is a usage error.
 - **Colour** only on a terminal, and never when `NO_COLOR` is set to anything
-  (<https://no-color.org>).
+  (<https://no-color.org>); `--color always|never` on a command that colours overrides
+  both (`always` wins over `NO_COLOR`).
 - **Errors** are one line saying what is wrong and, where it helps, a `hint:` line saying
   what to do; `acdload --traceback COMMAND ...` adds the Python traceback (for a bug
   report) before them, with the same exit code. Everything printed or written is scrubbed

@@ -16,7 +16,7 @@ import click
 from acdload.apply import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
 from acdload.cli.app import say
 from acdload.cli.check import run_checks, show_problems, verdict_of
-from acdload.cli.options import check_options, verbosity_options
+from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
 from acdload.cli.target_options import (
     open_client,
     target_from_options,
@@ -161,6 +161,7 @@ def _summary_line(run: ApplyRun) -> str:
     metavar="FILE",
     help="Write the failed and not attempted events to FILE as a CSV manifest to fix and load again.",
 )
+@csv_dialect_option
 @click.option("--junit", metavar="FILE", help="Write a JUnit XML report (one test case per event).")
 @click.option(
     "--report-html",
@@ -263,6 +264,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             html=options["report_html"],
             fail_on_drift=options["fail_on_drift"],
             redacted=options["redact"],
+            csv_dialect=options["csv_dialect"],
         )
     except OutputError as exc:
         unwritten = exc

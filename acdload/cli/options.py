@@ -9,6 +9,8 @@ from typing import Any, TypeVar
 
 import click
 
+from acdload.reports.csv_dialects import CSV_DIALECTS, DEFAULT_CSV_DIALECT
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -148,27 +150,18 @@ def _exclusive(other: str, level: int) -> Callable[[click.Context, click.Paramet
     return record
 
 
-def verbosity_params(quiet: str, verbose: str, expose_value: bool = True) -> list[click.Option]:
+def verbosity_params(quiet: str, verbose: str) -> list[click.Option]:
     """``-q/--quiet`` and ``-v/--verbose``; each command says what they mean for it.
 
     Quiet drops chatter on stderr (progress, summaries), never problems or data; verbose
-    adds detail. The level is also kept in ``ctx.meta[VERBOSITY]`` for code that is not
-    handed the parameters (the emulator command).
+    adds detail. (The emulator, which must not import this module, declares its own.)
     """
     return [
         click.Option(
-            ["-q", "--quiet"],
-            is_flag=True,
-            expose_value=expose_value,
-            callback=_exclusive("verbose", -1),
-            help=quiet,
+            ["-q", "--quiet"], is_flag=True, callback=_exclusive("verbose", -1), help=quiet
         ),
         click.Option(
-            ["-v", "--verbose"],
-            is_flag=True,
-            expose_value=expose_value,
-            callback=_exclusive("quiet", 1),
-            help=verbose,
+            ["-v", "--verbose"], is_flag=True, callback=_exclusive("quiet", 1), help=verbose
         ),
     ]
 
@@ -217,3 +210,32 @@ def format_option(choices: list[str], help_text: str) -> Callable[[F], F]:
         show_default=True,
         help=help_text,
     )
+
+
+def csv_dialect_option(func: F) -> F:
+    """``--csv-dialect`` (parameter ``csv_dialect``) for the CSV files a command writes."""
+    return click.option(
+        "--csv-dialect",
+        type=click.Choice(list(CSV_DIALECTS)),
+        default=DEFAULT_CSV_DIALECT,
+        show_default=True,
+        help="How --report-csv and --failed-csv are written: plain (',', no byte order mark: "
+        "for tools), excel (UTF-8 with a byte order mark, ','), excel-semicolon (the same "
+        "with ';': what German, French and Dutch Excel open correctly).",
+    )(func)
+
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def color_option(func: F) -> F:
+    """``--color`` (parameter ``color``) on the commands that colour their output; decided by
+    :func:`acdload.reports.plan.wants_color`."""
+    return click.option(
+        "--color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
+        help="Colour the output: auto (on a terminal, unless NO_COLOR is set), always "
+        "(also in a pipe, whatever NO_COLOR says), never.",
+    )(func)

@@ -10,6 +10,7 @@ import click
 from acdload.cli.check import files_read, run_checks, show_problems, verdict_of
 from acdload.cli.options import (
     check_options,
+    color_option,
     format_option,
     paths_argument,
     problem_file_options,
@@ -60,6 +61,7 @@ from acdload.reports.problem_files import write_problem_files
     "messages.",
 )
 @problem_file_options
+@color_option
 @verbosity_options(
     quiet="Print validation problems without their summary line (the plan itself is data).",
     verbose="List unchanged events too.",
@@ -84,6 +86,7 @@ def plan_command(
     redact: bool,
     junit: str | None,
     sarif: str | None,
+    color: str,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -122,7 +125,10 @@ def plan_command(
         document = plan_document(plan, digest_manifests(paths, prepared), records)
         save_plan(out_path, document)
     reporter = PLAN_REPORTERS[output_format](
-        scrubbed(sys.stdout), verbose=verbose, redact=redact, color=wants_color(sys.stdout)
+        scrubbed(sys.stdout),
+        verbose=verbose,
+        redact=redact,
+        color=wants_color(sys.stdout, choice=color),
     )
     reporter.report(plan)
     if detailed_exitcode and plan.pending:

@@ -2,7 +2,9 @@
 
 It lives in the emulator package, not in ``acdload.cli``, so that
 ``python -m acdload.emulator`` runs without importing any of the client;
-``acdload/cli/emulator_command.py`` re-exports it for the main CLI group.
+``acdload/cli/emulator_command.py`` registers this same command in the main CLI group.
+So both entry points take the same options from one definition, ``-q``/``-v`` and ``-h``
+included, which every acdload command has.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ _MILLISECONDS = click.IntRange(min=0)
 _ID = click.IntRange(1, MAX_ID)
 
 
-@click.command("emulator")
+@click.command("emulator", context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",
@@ -88,6 +90,18 @@ _ID = click.IntRange(1, MAX_ID)
     show_default=True,
     help="Seconds a client may send nothing, mid-request or between requests, before it is dropped.",
 )
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No note on stderr (the base URL and token still go to stdout).",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Accepted for uniformity: the emulator logs nothing per request.",
+)
 def emulator_command(
     host: str,
     port: int,
@@ -102,6 +116,8 @@ def emulator_command(
     latency_ms: int,
     seed: int | None,
     read_timeout: float,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Run a jtel-compatible ACD events server, for tests, CI and trying things out.
 
@@ -117,6 +133,8 @@ def emulator_command(
       curl -H 'Authorization: Bearer secret' \\
            http://127.0.0.1:8080/rest/v1.0/1000/acd/events
     """
+    if quiet and verbose:
+        raise click.UsageError("--verbose and --quiet cannot be used together")
     try:
         config = EmulatorConfig(
             host=host,
@@ -133,8 +151,6 @@ def emulator_command(
             seed=seed,
             read_timeout=read_timeout,
         )
-        # ``acdload emulator -q`` (the main CLI adds the option) sets this level to -1.
-        quiet = click.get_current_context().meta.get("acdload.verbosity", 0) < 0
         serve_forever(config, sys.stdout, err=None if quiet else sys.stderr)
     except EmulatorConfigError as err:
         if err.option is None:

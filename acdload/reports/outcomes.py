@@ -1,7 +1,7 @@
 """Apply's reports: JSON, CSV, a CSV of what failed (loadable again as it is), JUnit, HTML.
 
-Every CSV cell a spreadsheet would run as a formula is guarded (``acdload.csvcells``), and
-every file is created readable by its owner only, scrubbed of credentials
+CSV files are written in the spreadsheet dialect asked for, every cell a spreadsheet would
+run as a formula guarded (``acdload.reports.csv_dialects``), and every file is created readable by its owner only, scrubbed of credentials
 (``acdload.files``). What a server said (the ``error`` of a result) may hold anything: it
 is escaped where a person reads it (CSV, JUnit), and JSON keeps it exactly but with every
 unsafe character as a ``\\u`` escape, so no report breaks a terminal or an XML parser.
@@ -9,8 +9,6 @@ unsafe character as a ``\\u`` escape, so no report breaks a terminal or an XML p
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -19,9 +17,9 @@ from typing import Any
 from xml.etree import ElementTree
 
 from acdload.apply import OUTCOMES, ApplyRun, Result
-from acdload.csvcells import guard
 from acdload.files import write_outputs
 from acdload.reports.appointment_chart import appointment_of
+from acdload.reports.csv_dialects import DEFAULT_CSV_DIALECT, csv_text
 from acdload.reports.html import render_html_report
 from acdload.safetext import escape, escape_json
 from acdload.schema import event_fields
@@ -106,21 +104,14 @@ def _json_report_parts(
     yield "  ]\n}\n"
 
 
-def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([guard("" if cell is None else str(cell)) for cell in row])
-    return buffer.getvalue()
-
-
 def _payload_columns(payloads: list[dict[str, Any]]) -> list[str]:
     present = {name for payload in payloads for name in payload}
     return [name for name in event_fields().order if name in present]
 
 
-def csv_report(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
+def csv_report(
+    run: ApplyRun, payloads: list[dict[str, Any]], dialect: str = DEFAULT_CSV_DIALECT
+) -> str:
     """One row per event: the result columns, then the payload's fields."""
     chosen = [payloads[result.index] for result in run.results]
     fields = _payload_columns(chosen)
@@ -130,10 +121,12 @@ def csv_report(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
         row["key"] = json.dumps(result.key, ensure_ascii=False)
         row["error"] = None if result.error is None else escape(result.error, None)
         rows.append([row[name] for name in RESULT_COLUMNS] + [payload.get(f) for f in fields])
-    return _csv_text([*RESULT_COLUMNS, *fields], rows)
+    return csv_text([*RESULT_COLUMNS, *fields], rows, dialect)
 
 
-def failed_csv(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
+def failed_csv(
+    run: ApplyRun, payloads: list[dict[str, Any]], dialect: str = DEFAULT_CSV_DIALECT
+) -> str:
     """The failed and not attempted events as a standalone CSV manifest, ready to fix and load.
 
     It always has its header (the columns of the whole load when nothing failed), so a
@@ -141,7 +134,7 @@ def failed_csv(run: ApplyRun, payloads: list[dict[str, Any]]) -> str:
     """
     chosen = [payloads[r.index] for r in run.results if r.outcome in ("failed", "not_attempted")]
     fields = _payload_columns(chosen or payloads)
-    return _csv_text(fields, [[payload.get(f) for f in fields] for payload in chosen])
+    return csv_text(fields, [[payload.get(f) for f in fields] for payload in chosen], dialect)
 
 
 def junit_report(run: ApplyRun, fail_on_drift: bool = False) -> str:
@@ -187,14 +180,15 @@ def write_reports(
     html: str | None = None,
     fail_on_drift: bool = False,
     redacted: bool = False,
+    csv_dialect: str = DEFAULT_CSV_DIALECT,
 ) -> None:
     """Write each report asked for (a failed one does not stop the others; see
     :func:`acdload.files.write_outputs`)."""
     write_outputs(
         {
             "--report": (report, lambda: _json_report_parts(run, target, payloads)),
-            "--report-csv": (report_csv, lambda: csv_report(run, payloads)),
-            "--failed-csv": (failed, lambda: failed_csv(run, payloads)),
+            "--report-csv": (report_csv, lambda: csv_report(run, payloads, csv_dialect)),
+            "--failed-csv": (failed, lambda: failed_csv(run, payloads, csv_dialect)),
             "--junit": (junit, lambda: junit_report(run, fail_on_drift)),
             "--report-html": (
                 html,

@@ -24,8 +24,17 @@ VALUE_WIDTH = 60
 CONTEXT = 20  # characters shown before the first difference of two long values
 
 
-def wants_color(stream: TextIO, environ: Mapping[str, str] | None = None) -> bool:
-    """Colour on a terminal only, and never when ``NO_COLOR`` is set (no-color.org)."""
+def wants_color(
+    stream: TextIO, environ: Mapping[str, str] | None = None, *, choice: str = "auto"
+) -> bool:
+    """Whether output to ``stream`` is coloured: the one place that decides (``--color``).
+
+    ``always`` and ``never`` are what the user asked for, ``NO_COLOR`` included (an
+    explicit option wins over the environment). ``auto``: on a terminal only, and never
+    when ``NO_COLOR`` is set to anything (no-color.org).
+    """
+    if choice != "auto":
+        return choice == "always"
     env = os.environ if environ is None else environ
     if env.get("NO_COLOR"):
         return False
