@@ -55,12 +55,12 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from servers import server_process  # noqa: E402
 
-from acdload.apply import Applier, ApplyOptions  # noqa: E402
+from acdload.applying.applier import Applier, ApplyOptions  # noqa: E402
+from acdload.applying.journal import Journal  # noqa: E402
 from acdload.cli.apply_command import Progress  # noqa: E402
-from acdload.client import JtelClient  # noqa: E402
-from acdload.journal import Journal  # noqa: E402
-from acdload.plan import Action  # noqa: E402
+from acdload.planning.matching import Action  # noqa: E402
 from acdload.reports.outcomes import write_reports  # noqa: E402
+from acdload.target.client import JtelClient  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "apply.json"
 TOKEN = "bench-token"

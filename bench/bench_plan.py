@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from servers import serve_answer, server_process  # noqa: E402
 
-from acdload.client import JtelClient  # noqa: E402
-from acdload.plan import RecordIndex, build_plan  # noqa: E402
+from acdload.planning.matching import RecordIndex, build_plan  # noqa: E402
+from acdload.target.client import JtelClient  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "plan.json"
 KEY = ("AcdEventTypesID", "Sender", "UserData")

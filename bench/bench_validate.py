@@ -16,7 +16,7 @@ only ever adds time; the load average is recorded so readers can judge the noise
     a copy of schemas/acd-event.schema.json) -- target: acdload >= 1.5x faster;
 1b. the same wall time vs a bare ``csv.DictReader`` pass over the CSV, as a ``python -c``
     subprocess (interpreter start on both sides) and in-process; and
-    ``acdload.pipeline.prepare`` in-process vs the in-process pass -- target <= 12x, judged
+    ``acdload.check.pipeline.prepare`` in-process vs the in-process pass -- target <= 12x, judged
     on all three ratios; prepare is also broken into its stages (read, render+check,
     locate/aggregate), render+check also run on one core;
 1c. peak RSS of the ``acdload validate`` subprocess (``os.wait4`` on it: the largest
@@ -304,7 +304,7 @@ def inner_main(kind: str, args: list[str]) -> None:
     elif kind == "prepare":
         from datetime import datetime
 
-        from acdload.pipeline import CheckOptions, prepare
+        from acdload.check.pipeline import CheckOptions, prepare
 
         options = CheckOptions(now=datetime.fromisoformat(NOW))
         started = time.perf_counter()
@@ -320,14 +320,14 @@ def inner_main(kind: str, args: list[str]) -> None:
 
 
 def stages(path: str, jobs: int | None) -> dict[str, float]:
-    """``prepare``'s steps, as it runs them, each timed (keep in step with acdload.pipeline)."""
+    """``prepare``'s steps, as it runs them, each timed (keep in step with acdload.check.pipeline)."""
     from datetime import datetime
 
-    from acdload import pipeline
-    from acdload.loading import read_load
+    from acdload.check import pipeline
+    from acdload.check.render import Rendered
+    from acdload.check.workers import jobs_for, render_and_check
+    from acdload.manifest.loading import read_load
     from acdload.problems import sort_key
-    from acdload.render import Rendered
-    from acdload.workers import jobs_for, render_and_check
 
     now = datetime.fromisoformat(NOW)
     t0 = time.perf_counter()
@@ -607,8 +607,8 @@ def profile(count: int) -> None:
     from datetime import datetime
 
     sys.path.insert(0, str(ROOT))
-    from acdload import pipeline
-    from acdload.workers import render_and_check
+    from acdload.check import pipeline
+    from acdload.check.workers import render_and_check
 
     setattr(pipeline, "render_and_check", functools.partial(render_and_check, jobs=1))  # noqa: B010
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as scratch:

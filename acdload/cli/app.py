@@ -10,9 +10,8 @@ from typing import Any
 import click
 
 from acdload import __version__
-from acdload.errors import AcdloadError
-from acdload.exitcodes import ExitCode
-from acdload.files import scrubbed
+from acdload.errors import AcdloadError, ExitCode
+from acdload.outputs import scrubbed
 from acdload.safetext import escape
 
 COMMANDS = {

@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from acdload.apply import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
+from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
+from acdload.applying.journal import Journal
 from acdload.cli.app import say
 from acdload.cli.check import run_checks, show_problems, verdict_of
 from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
@@ -23,16 +24,14 @@ from acdload.cli.target_options import (
     target_options,
     tls_verify,
 )
-from acdload.errors import UsageProblem
-from acdload.exitcodes import ExitCode
-from acdload.files import OutputError, check_output_paths
-from acdload.journal import Journal
-from acdload.plan import Action, build_plan
-from acdload.plancheck import fresh_plan, planned_paths
-from acdload.planfile import load_plan
-from acdload.redact import redact
+from acdload.errors import ExitCode, UsageProblem
+from acdload.outputs import OutputError, check_output_paths
+from acdload.planning.matching import Action, build_plan
+from acdload.planning.saved import load_plan
+from acdload.planning.verify import fresh_plan, planned_paths
 from acdload.reports.outcomes import summary, write_reports
-from acdload.target import STATE_DIR
+from acdload.reports.redact import redact
+from acdload.target.resolve import STATE_DIR
 
 PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
 

@@ -12,6 +12,8 @@ from datetime import datetime
 
 import click
 
+from acdload.check.pipeline import CheckOptions, Prepared, prepare
+from acdload.check.schema import SCHEMA_NAMES, schema_text
 from acdload.cli.app import say
 from acdload.cli.options import (
     check_options,
@@ -23,14 +25,12 @@ from acdload.cli.options import (
     problem_file_options,
     verbosity_options,
 )
-from acdload.exitcodes import ExitCode
-from acdload.files import check_output_paths, scrubbed
-from acdload.pipeline import CheckOptions, Prepared, prepare
-from acdload.redact import redact as redact_text
+from acdload.errors import ExitCode
+from acdload.outputs import check_output_paths, scrubbed
 from acdload.reports.problem_files import write_problem_files
 from acdload.reports.problems import PROBLEM_REPORTERS, TextReporter, Verdict
+from acdload.reports.redact import redact as redact_text
 from acdload.safetext import escape_json
-from acdload.schema import SCHEMA_NAMES, schema_text
 
 
 def run_checks(paths: tuple[str, ...], strict: bool, now: datetime | None) -> Prepared:

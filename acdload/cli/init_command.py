@@ -11,13 +11,13 @@ import click
 from acdload.cli.app import say
 from acdload.cli.options import PhoneRegion, verbosity_options
 from acdload.errors import UsageProblem
-from acdload.files import OutputError, check_output_paths
 from acdload.manifest.scaffold import (
     GITIGNORE_LINES,
     Scaffold,
     add_to_gitignore,
     scaffold,
 )
+from acdload.outputs import OutputError, check_output_paths
 from acdload.safetext import escape, quote
 
 SHOWN_PROBLEMS = 5

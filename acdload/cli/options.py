@@ -40,7 +40,7 @@ class PhoneRegion(click.ParamType):  # type: ignore[type-arg]  # generic only in
     name = "region"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        from acdload.rules import phones  # only when given: the emulator command needs none
+        from acdload.check.rules import phones  # only when given: the emulator command needs none
 
         text = str(value)
         why = phones.region_problem(text)
@@ -78,7 +78,7 @@ def given_root() -> Path | None:
     """The manifest root: ``--root`` of the command running, else ``root`` of the config
     file (whose mistakes are then usage errors: a root that cannot be read is not
     silently dropped), else None (each manifest reads in its own directory)."""
-    from acdload.config import load_config  # only commands that read manifests need it
+    from acdload.target.config import load_config  # only commands that read manifests need it
 
     ctx = click.get_current_context(silent=True)
     given = None if ctx is None else ctx.meta.get(ROOT)

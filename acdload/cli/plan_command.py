@@ -23,10 +23,10 @@ from acdload.cli.target_options import (
     target_options,
     tls_verify,
 )
-from acdload.exitcodes import ExitCode
-from acdload.files import check_output_paths, scrubbed
-from acdload.plan import build_plan
-from acdload.planfile import digest_manifests, plan_document, save_plan
+from acdload.errors import ExitCode
+from acdload.outputs import check_output_paths, scrubbed
+from acdload.planning.matching import build_plan
+from acdload.planning.saved import digest_manifests, plan_document, save_plan
 from acdload.reports.plan import PLAN_REPORTERS, wants_color
 from acdload.reports.problem_files import write_problem_files
 

@@ -8,7 +8,7 @@ import click
 
 from acdload.cli.options import verbosity_options
 from acdload.errors import UsageProblem
-from acdload.files import check_output_paths, write_private
+from acdload.outputs import check_output_paths, write_private
 from acdload.reports.html import render_html_report
 from acdload.reports.report_file import read_report
 from acdload.safetext import escape

@@ -3,7 +3,7 @@
 ``--base-url`` (or ``ACDLOAD_BASE_URL``) names a jtel server, with the token from
 ``ACDLOAD_TOKEN`` or ``--token-file`` (never a plain flag value: it would show in process
 lists and shell history); ``--target NAME`` (or ``ACDLOAD_TARGET``) picks a server named
-in the config file (``acdload.config``). ``--emulator`` runs the bundled emulator in this
+in the config file (``acdload.target.config``). ``--emulator`` runs the bundled emulator in this
 process with its state in ``.acdload/`` of the current directory, so that a newcomer's
 repeated runs see what earlier runs created. ``--offline`` is separate because only
 ``plan`` has it. ``--timeout`` and ``--ca-bundle`` say how to talk to the server.
@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 import click
 from click.shell_completion import CompletionItem
 
-from acdload.client import JtelClient, is_plain_http_to_remote
-from acdload.config import load_config
 from acdload.errors import AcdloadError, TargetError
-from acdload.target import Target, resolve_target
+from acdload.target.client import JtelClient, is_plain_http_to_remote
+from acdload.target.config import load_config
+from acdload.target.resolve import Target, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 

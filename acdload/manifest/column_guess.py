@@ -23,8 +23,13 @@ from datetime import datetime
 
 import phonenumbers
 
-from acdload.appointment_formats import BOTH_FIELD, DATE_FIELD, TIME_FIELD, AppointmentFormat
-from acdload.rules import phones
+from acdload.check.rules import phones
+from acdload.manifest.appointment_formats import (
+    BOTH_FIELD,
+    DATE_FIELD,
+    TIME_FIELD,
+    AppointmentFormat,
+)
 from acdload.safetext import quote
 
 CONFIRMED = 0.8

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from acdload.errors import AcdloadError, UsageProblem
+from acdload.manifest.sources import CsvTable
+from acdload.manifest.sources.confine import read_regular
+from acdload.manifest.sources.csv_source import DELIMITERS, read_csv_text
+from acdload.manifest.sources.decoding import decode
 from acdload.problems import Problem
 from acdload.safetext import escape, quote
-from acdload.sources import CsvTable
-from acdload.sources.confine import read_regular
-from acdload.sources.csv_source import DELIMITERS, read_csv_text
-from acdload.sources.decoding import decode
 
 SAMPLE_ROWS = 200
 """Rows whose values the guesses look at: enough to see every form a column has."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from acdload.model import Manifest
+from acdload.manifest.model import Manifest
+from acdload.manifest.sources import Mark, YList, YMap
 from acdload.safetext import escape
-from acdload.sources import Mark, YList, YMap
 
 if TYPE_CHECKING:
-    from acdload.yaml_manifest import ManifestReader
+    from acdload.manifest.yaml_manifest import ManifestReader
 
 PLACEHOLDER_RULE = "placeholder"
 START = "<fill in: "

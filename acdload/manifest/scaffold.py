@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from acdload.check.rules.appointments import local_zone
 from acdload.errors import UsageProblem
-from acdload.files import OutputError
 from acdload.manifest.column_guess import Guess, Mapping, guess_columns
 from acdload.manifest.export_file import Export, read_export
 from acdload.manifest.placeholders import placeholder
-from acdload.rules.appointments import local_zone
+from acdload.manifest.sources.confine import ManifestRoot, read_regular
+from acdload.outputs import OutputError
 from acdload.safetext import escape, quote
-from acdload.sources.confine import ManifestRoot, read_regular
 
 _ONE_LINE = 1_000_000_000
 """The emitter's line width: never fold a scalar."""

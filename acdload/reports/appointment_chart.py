@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from html import escape
 from typing import Any
 
-from acdload.rules.appointments import parse_date, parse_time
+from acdload.check.rules.appointments import parse_date, parse_time
 
 MAX_DAYS = 400
 """Rows drawn at most; a campaign is weeks long, and a page of a thousand rows helps nobody."""

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from acdload.apply import OUTCOMES
-from acdload.plan import ACTIONS, Plan
+from acdload.applying.applier import OUTCOMES
+from acdload.planning.matching import ACTIONS, Plan
 from acdload.reports.appointment_chart import appointment_of
 from acdload.reports.html_page import Cleaner, Column, Page, page, table
 from acdload.reports.plan import key_text, shown_pair

@@ -27,8 +27,8 @@ from importlib import resources
 from typing import Any
 
 from acdload import __version__
-from acdload.redact import identity, redact
 from acdload.reports.appointment_chart import appointment_chart
+from acdload.reports.redact import identity, redact
 from acdload.safetext import escape as visible
 from acdload.safetext import scrub
 

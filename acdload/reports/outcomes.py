@@ -2,7 +2,7 @@
 
 CSV files are written in the spreadsheet dialect asked for, every cell a spreadsheet would
 run as a formula guarded (``acdload.reports.csv_dialects``), and every file is created readable by its owner only, scrubbed of credentials
-(``acdload.files``). What a server said (the ``error`` of a result) may hold anything: it
+(``acdload.outputs``). What a server said (the ``error`` of a result) may hold anything: it
 is escaped where a person reads it (CSV, JUnit), and JSON keeps it exactly but with every
 unsafe character as a ``\\u`` escape, so no report breaks a terminal or an XML parser.
 """
@@ -16,13 +16,13 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
-from acdload.apply import OUTCOMES, ApplyRun, Result
-from acdload.files import write_outputs
+from acdload.applying.applier import OUTCOMES, ApplyRun, Result
+from acdload.check.schema import event_fields
+from acdload.outputs import write_outputs
 from acdload.reports.appointment_chart import appointment_of
 from acdload.reports.csv_dialects import DEFAULT_CSV_DIALECT, csv_text
 from acdload.reports.html import render_html_report
 from acdload.safetext import escape, escape_json
-from acdload.schema import event_fields
 
 RESULT_COLUMNS = (
     "index",
@@ -183,7 +183,7 @@ def write_reports(
     csv_dialect: str = DEFAULT_CSV_DIALECT,
 ) -> None:
     """Write each report asked for (a failed one does not stop the others; see
-    :func:`acdload.files.write_outputs`)."""
+    :func:`acdload.outputs.write_outputs`)."""
     write_outputs(
         {
             "--report": (report, lambda: _json_report_parts(run, target, payloads)),

@@ -15,8 +15,8 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TextIO
 
-from acdload import redact as redaction
-from acdload.plan import Action, Plan
+from acdload.planning.matching import Action, Plan
+from acdload.reports import redact as redaction
 from acdload.safetext import escape, escape_json
 
 SUBJECT_WIDTH = 72

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from xml.etree import ElementTree
 
 from acdload import __version__
-from acdload.files import write_outputs
+from acdload.outputs import write_outputs
 from acdload.problems import Problem
 from acdload.reports.problems import Verdict, summary_line
 from acdload.safetext import escape, escape_json

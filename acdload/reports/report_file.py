@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from acdload.apply import OUTCOMES
+from acdload.applying.applier import OUTCOMES
 from acdload.errors import AcdloadError, UsageProblem
 from acdload.reports.appointment_chart import parse_appointment
 from acdload.safetext import escape, quote

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from acdload.rules.callability import Callability, Finding, read_rules
-from acdload.rules.severities import KeyIssue
-from acdload.sources.yaml_source import load_yaml_text
+from acdload.check.rules.callability import Callability, Finding, read_rules
+from acdload.check.rules.severities import KeyIssue
+from acdload.manifest.sources.yaml_source import load_yaml_text
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

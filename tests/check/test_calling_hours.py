@@ -11,9 +11,9 @@ import pytest
 from phonenumbers import PhoneNumberType
 from phonenumbers.timezone import UNKNOWN_TIMEZONE, time_zones_for_number
 
+from acdload.check.rules.calling_hours import DEFAULT_TYPES, parse_calling_hours
+from acdload.check.rules.customer_clock import customer_zones
 from acdload.problems import Severity
-from acdload.rules.calling_hours import DEFAULT_TYPES, parse_calling_hours
-from acdload.rules.customer_clock import customer_zones
 from tests.check.support import (
     GERMAN_MOBILE,
     MOSCOW_NUMBER,

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from acdload.check.rules.double_booking import Booking, double_bookings
+from acdload.check.rules.durations import parse_duration
 from acdload.problems import Location, Severity
-from acdload.rules.double_booking import Booking, double_bookings
-from acdload.rules.durations import parse_duration
 from tests.check.support import BERLIN, GERMAN_MOBILE, NEW_YORK_NUMBER, callback, only, read, rules
 
 TWO_HOURS = timedelta(hours=2)

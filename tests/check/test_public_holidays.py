@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from acdload.check.rules.public_holidays import parse_holidays
 from acdload.problems import Severity
-from acdload.rules.public_holidays import parse_holidays
 from tests.check.support import (
     GERMAN_MOBILE,
     NEW_YORK_NUMBER,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from acdload.check.rules.severities import DEFAULTS, parse_checks
 from acdload.problems import Severity
-from acdload.rules.severities import DEFAULTS, parse_checks
 from tests.check.support import GERMAN_MOBILE, callback, check, only, read, rules
 
 

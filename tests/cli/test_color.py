@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.ci.support import REPO
+from tests.cli.support import REPO
 
 TICKETS = """\
 version: 1

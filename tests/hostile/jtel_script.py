@@ -30,7 +30,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from acdload.cli import main
-from tests.apply.support import environment
+from tests.applying.support import environment
 from tests.hostile.server import (
     EVENT_TYPES,
     HostileServer,

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from acdload.apply import Applier, ApplyOptions
-from acdload.client import JtelClient
-from acdload.journal import Journal
-from acdload.plan import Action
-from tests.apply.support import load_report, normalised, run_apply, write_csv
+from acdload.applying.applier import Applier, ApplyOptions
+from acdload.applying.journal import Journal
+from acdload.planning.matching import Action
+from acdload.target.client import JtelClient
+from tests.applying.support import load_report, normalised, run_apply, write_csv
 from tests.hostile.server import (
     EVENT_TYPES,
     HostileServer,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apply.support import write_csv
+from tests.applying.support import write_csv
 from tests.hostile.jtel_script import JtelScript, invoke_acdload
 
 PASSWORD = "hunter2-Secret"

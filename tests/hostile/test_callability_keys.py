@@ -21,8 +21,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from acdload.rules.callability import KEYS, read_rules
-from acdload.sources.yaml_source import load_yaml_text
+from acdload.check.rules.callability import KEYS, read_rules
+from acdload.manifest.sources.yaml_source import load_yaml_text
 from tests.check.support import BERLIN, NOW, callback
 
 CASES = sorted((Path(__file__).parent / "callability_keys").glob("*.yaml"))

@@ -27,7 +27,7 @@ from click.testing import CliRunner
 
 from acdload.cli import main
 from acdload.reports.appointment_chart import MAX_DAYS
-from tests.ci.support import run_acdload
+from tests.cli.support import run_acdload
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 from tests.reports.support import page_data, write_rows
 

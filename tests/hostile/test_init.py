@@ -20,12 +20,12 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from acdload.check.schema import event_fields
 from acdload.cli import main
-from acdload.schema import event_fields
-from acdload.sources import YMap
-from acdload.sources.csv_source import read_csv_text
-from acdload.sources.yaml_source import load_yaml_text
-from acdload.yaml_manifest import MANIFEST_KEYS
+from acdload.manifest.sources import YMap
+from acdload.manifest.sources.csv_source import read_csv_text
+from acdload.manifest.sources.yaml_source import load_yaml_text
+from acdload.manifest.yaml_manifest import MANIFEST_KEYS
 
 CASES = Path(__file__).parent / "init_exports"
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")

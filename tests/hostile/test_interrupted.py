@@ -9,7 +9,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.apply.support import (
+from tests.applying.support import (
     create_on_server,
     journal_sends,
     load_report,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from acdload.journal import key_text
-from tests.apply.support import (
+from acdload.applying.journal import key_text
+from tests.applying.support import (
     assert_created_exactly_once,
     command,
     environment,

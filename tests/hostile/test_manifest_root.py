@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from acdload.cli import main
-from tests.ci.support import run_acdload
+from tests.cli.support import run_acdload
 from tests.hostile.server import HostileServer, list_answer, send_json
 
 SECRET = "eC1hY2Nlc3MtdG9rZW46Z2hzX2NvbmZpbmU="

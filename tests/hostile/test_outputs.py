@@ -26,8 +26,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.apply.support import environment, load_report, run_apply, write_csv
-from tests.ci.test_problem_files import sarif_of
+from tests.applying.support import environment, load_report, run_apply, write_csv
+from tests.cli.test_problem_files import sarif_of
 from tests.emulator_support import RunningEmulator
 from tests.hostile.server import (
     EVENT_TYPES,

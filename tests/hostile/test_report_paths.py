@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from acdload.cli import main
-from tests.apply.support import load_report, run_apply, write_csv
+from tests.applying.support import load_report, run_apply, write_csv
 from tests.emulator_support import RunningEmulator
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 

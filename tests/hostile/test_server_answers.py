@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.apply.support import write_csv
+from tests.applying.support import write_csv
 from tests.hostile.jtel_script import (
     CREATE,
     LIST,

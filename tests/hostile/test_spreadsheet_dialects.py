@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from acdload.csvcells import FORMULA_TRIGGERS
-from tests.apply.support import environment, write_csv
-from tests.ci.support import run_acdload
+from acdload.manifest.csvcells import FORMULA_TRIGGERS
+from tests.applying.support import environment, write_csv
+from tests.cli.support import run_acdload
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 
 PAYLOAD = "=cmd|' /C calc'!A0"

@@ -18,7 +18,7 @@ import pytest
 from click.testing import Result
 
 from tests.emulator_support import RunningEmulator
-from tests.plan.helpers import (
+from tests.planning.helpers import (
     EVENTS,
     MANIFEST,
     PAYLOADS,

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from acdload.client import retry_after_seconds
-from tests.apply.support import write_csv
+from acdload.target.client import retry_after_seconds
+from tests.applying.support import write_csv
 from tests.hostile.jtel_script import CREATE, LIST, Answer, JtelScript, run_acdload
 from tests.hostile.server import Request, list_answer, send, send_json, trickle
 

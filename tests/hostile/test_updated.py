@@ -9,7 +9,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.apply.support import (
+from tests.applying.support import (
     create_on_server,
     load_report,
     normalised,

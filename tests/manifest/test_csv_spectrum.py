@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from acdload.cli import main
-from acdload.sources.csv_source import read_csv
-from tests.apply.support import server_records
+from acdload.manifest.sources.csv_source import read_csv
+from tests.applying.support import server_records
 from tests.emulator_support import RunningEmulator
 
 SPECTRUM = Path(__file__).parent.parent / "data" / "csv-spectrum"

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from acdload.cli import main
 from acdload.manifest.scaffold import GITIGNORE_LINES
-from tests.ci.support import REPO, run_acdload
+from tests.cli.support import REPO, run_acdload
 
 EXPORTS = Path(__file__).parent / "exports"
 NOW = "2026-11-28T12:00:00"

@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from tests.ci.support import run_acdload
+from tests.cli.support import run_acdload
 from tests.emulator_support import EmulatorHandle
 
 HOSTILE_SUBJECT = "</script><script>alert(1)</script><img src=x onerror=alert(2)> & done"

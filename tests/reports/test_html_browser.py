@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from acdload.apply import OUTCOMES
+from acdload.applying.applier import OUTCOMES
 from acdload.emulator import Emulator, EmulatorConfig
-from tests.ci.support import run_acdload
+from tests.cli.support import run_acdload
 from tests.emulator_support import EmulatorHandle
 from tests.reports.browser import chromium, missing
 from tests.reports.support import (

@@ -12,11 +12,11 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from acdload.apply import OUTCOMES
-from acdload.redact import redact
-from tests.ci.support import run_acdload
+from acdload.applying.applier import OUTCOMES
+from acdload.reports.redact import redact
+from tests.cli.support import run_acdload
 from tests.emulator_support import RunningEmulator
-from tests.plan.helpers import PAYLOADS, create_on_server, write_manifest
+from tests.planning.helpers import PAYLOADS, create_on_server, write_manifest
 from tests.reports.support import (
     EVENTS,
     EXISTING,

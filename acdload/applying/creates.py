@@ -1,0 +1,226 @@
+"""One create, exactly once: send it, read what the answer means, retry, look the key up.
+
+A create that got no clear answer (timeout, dropped connection, an answer that cannot be
+read, 5xx) is never simply sent again: a request that may still be running on the server
+is given time to finish, then the key is looked up, and the create is sent again only
+when the event is not there. An answer that names an event this one cannot be (an ID that
+is already another event's, an UPDATED record of another type, group or sender) is not
+taken at its word either.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+from acdload.applying.failpoint import FAILPOINT_ENV, Failpoint
+from acdload.applying.journal import Journal, KeyText
+from acdload.planning.matching import differences, key_function
+from acdload.safetext import server_text
+from acdload.target.client import RETRY_AFTER_CAP, CreateAnswer, JtelClient, TransportFailure
+
+if TYPE_CHECKING:
+    from acdload.applying.applier import ApplyOptions, PlannedAction, Result
+
+SETTLE_FACTOR = 1.5
+"""The default settle wait, in timeouts. A create that timed out may have been waited for a
+whole timeout already, so a server that commits it up to 2.5 timeouts after it was sent is
+found by the look-up; with a wait of exactly one timeout, a server that takes twice the
+timeout (emulator ``--late-commit-ms`` = 2 x ``--timeout``) races the look-up."""
+MERGE_FIELDS = ("AcdEventTypesID", "AcdGroupsID", "Sender")
+"""What a group that forbids duplicates merges on (docs/emulator.md): an UPDATED answer whose
+record differs in one of them is some other event, and this one was not stored."""
+
+DONE, RETRY, AMBIGUOUS = "done", "retry", "ambiguous"
+"""What one answer to a create means: settled, send again, or look the key up first."""
+
+
+class Lookup:
+    """Finds events on the server by key: one full list per look-up (there is no filter).
+
+    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
+    unanswered create "is there" is decided by the same rule that planned it; the oldest
+    event wins, as in plan.
+    """
+
+    def __init__(self, client: JtelClient, key_fields: tuple[str, ...]) -> None:
+        self._client = client
+        self._key_of = key_function(key_fields)
+
+    def find(self, key: dict[str, Any]) -> int | None:
+        wanted = self._key_of(key)
+        found = [
+            int(record["ID"])
+            for record in self._client.list_events()
+            if record.get("ID") is not None and self._key_of(record) == wanted
+        ]
+        return min(found, default=None)
+
+
+class CreateSender:
+    """Sends the creates of one run, one at a time, each recorded in the journal first."""
+
+    def __init__(
+        self,
+        client: JtelClient,
+        journal: Journal,
+        options: ApplyOptions,
+        key_fields: tuple[str, ...],
+    ) -> None:
+        self._client = client
+        self._journal = journal
+        self._options = options
+        self._lookup = Lookup(client, key_fields)
+        self._last_send = 0.0
+        self._failpoint = Failpoint(os.environ.get(FAILPOINT_ENV))
+        self._claimed: dict[int, str] = {}
+        """Event ID -> the event of this run that it is (``file:line``): a create answered
+        with one of these IDs was not stored as that event."""
+
+    def claim(self, result: Result) -> None:
+        """Note that ``result``'s event ID is its event's, and no other's."""
+        if result.event_id is not None:
+            self._claimed.setdefault(result.event_id, f"{result.file}:{result.line}")
+
+    def _pace(self) -> None:
+        if self._options.rate:
+            wait = self._last_send + 1.0 / self._options.rate - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+        self._last_send = time.monotonic()
+
+    def send(
+        self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
+    ) -> None:
+        """``unanswered_since``: when an unfinished earlier run sent this create, no answer
+        recorded; it may still land, so it is waited for and looked up before sending again."""
+        options = self._options
+        settle = options.settle_seconds
+        if settle is None:
+            settle = options.timeout * SETTLE_FACTOR
+        if unanswered_since is not None:
+            # At most what a request sent just now would need: a journal written under
+            # another clock, or tampered with, cannot hold the run for longer.
+            pending = unanswered_since + options.timeout + settle - time.time()
+            time.sleep(min(options.timeout + settle, max(0.0, pending)))
+            found = self._lookup.find(action.key)
+            if found is not None:
+                result.outcome, result.event_id = "created", found
+                self.claim(result)
+                self._journal.done(action.index, key, result.outcome, result.event_id)
+                return
+        deadline = time.monotonic() + options.retry_seconds
+        while True:
+            self._pace()
+            # Before every send, retries too: a resumed run waits from the last one. A send
+            # the journal cannot record is not made: this raises JournalError first.
+            self._journal.sent(action.index, key)
+            result.attempts += 1
+            self._failpoint.hit("before-send")
+            self._failpoint.hit("in-flight")
+            wait: float | None
+            try:
+                answer = self._client.create(action.payload)
+            except TransportFailure as exc:
+                # No answer, or one that cannot be read: the server may have stored it.
+                verdict, wait = AMBIGUOUS, settle
+                result.http_status, result.error = None, f"no clear answer: {exc}"
+            else:
+                verdict = self._judge(answer, action, result)
+                if verdict == DONE:
+                    break
+                wait = _capped(answer.retry_after, deadline)
+            out_of_time = time.monotonic() >= deadline or result.attempts >= options.max_attempts
+            if verdict == AMBIGUOUS:
+                if wait:
+                    time.sleep(wait)
+                found = self._lookup.find(action.key)
+                if found is not None:
+                    result.outcome, result.event_id, result.error = "created", found, None
+                    break
+            if out_of_time:
+                result.outcome = "failed"
+                result.error = f"gave up after {result.attempts} attempts: {result.error}"
+                break
+            if verdict != AMBIGUOUS or not wait:
+                _backoff(result.attempts, None if verdict == AMBIGUOUS else wait)
+        self._failpoint.hit("after-answer")
+        self.claim(result)
+        self._journal.done(action.index, key, result.outcome, result.event_id)
+
+    def _judge(self, answer: CreateAnswer, action: PlannedAction, result: Result) -> str:
+        """What an answer means (DONE, RETRY or AMBIGUOUS); a final one is recorded in
+        ``result``."""
+        result.http_status = answer.status
+        record = answer.record
+        if answer.status == 200 and record is not None and record.get("ID") is not None:
+            event_id = int(record["ID"])
+            result.result = answer.result
+            if answer.result == "UPDATED":
+                return self._merged(event_id, record, action, result)
+            owner = self._claimed.get(event_id)
+            if owner is not None:
+                # A replayed or made-up answer: whether this event was stored, only its key
+                # can tell.
+                result.error = (
+                    f"the server answered event {event_id}, which is already the event of "
+                    f"{owner}; this event's key is not on the server"
+                )
+                return AMBIGUOUS
+            result.outcome, result.event_id, result.error = "created", event_id, None
+            return DONE
+        result.error = answer.error or f"HTTP {answer.status}"
+        if answer.status == 409:
+            found = self._lookup.find(action.key)
+            result.outcome = "exists" if found is not None else "failed"
+            result.event_id = found
+            if found is not None:
+                result.error = None
+            return DONE
+        if answer.status >= 500:
+            return AMBIGUOUS
+        if answer.status == 429:
+            return RETRY
+        if answer.status == 200:
+            result.error = "the server answered 200 without the created event"
+        result.outcome = "failed"
+        return DONE
+
+    @staticmethod
+    def _merged(
+        event_id: int, record: dict[str, Any], action: PlannedAction, result: Result
+    ) -> str:
+        """An UPDATED answer: the event was merged into ``event_id``, if that is an event it
+        could be merged into. One of another type, group or sender is not where this event
+        went, however the answer is worded: it is not counted as stored (if it was stored
+        after all, the next run's plan finds its key)."""
+        changes = differences({n: record[n] for n in MERGE_FIELDS if n in record}, action.payload)
+        if changes:
+            theirs = ", ".join(
+                f"{name} {server_text(str(pair[0]), 60)}" for name, pair in changes.items()
+            )
+            result.outcome = "failed"
+            result.error = (
+                f"the server answered UPDATED with event {event_id}, which is not this event "
+                f"(it has {theirs}); not counted as stored"
+            )
+        else:
+            result.outcome, result.event_id, result.error = "updated", event_id, None
+        return DONE
+
+
+def _capped(retry_after: float | None, deadline: float) -> float | None:
+    """A server's ``Retry-After``: at most RETRY_AFTER_CAP, never past the event's retry
+    budget (``deadline``), never negative; NaN (the last argument to ``min``) is dropped."""
+    if retry_after is None:
+        return None
+    return max(0.0, min(RETRY_AFTER_CAP, deadline - time.monotonic(), retry_after))
+
+
+def _backoff(attempt: int, retry_after: float | None) -> None:
+    if retry_after is not None:
+        time.sleep(retry_after)
+        return
+    time.sleep(min(10.0, 0.1 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))

@@ -1,0 +1,323 @@
+"""The jtel AcdEvents REST API as acdload uses it: list, get, types and create.
+
+Reads retry transient failures with backoff and then give up with a TargetError (exit 3).
+Creates are never retried here: whether a failed create may be sent again is a decision
+only apply can make, after asking the server whether the event exists (see ``apply``).
+Redirects are never followed: ``requests`` would turn a redirected POST into a GET, and
+the list that answers it looks like a successful create.
+
+The server is not trusted: ``--timeout`` bounds each whole exchange (``deadline``), an
+answer that is not what the API documents is refused (``answers``), and every text taken
+from an answer reaches messages and reports only through ``safetext.server_text``, after
+the token was registered to be scrubbed from it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import json
+import math
+import os
+import random
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from acdload import __version__
+from acdload.errors import TargetError
+from acdload.safetext import QUOTE_LIMIT, register_secret, server_text
+from acdload.target.answers import MalformedAnswer, Record, parse_records, snippet
+from acdload.target.base_url import check_base_url
+from acdload.target.deadline import DeadlineAdapter, Watchdog
+
+READ_ATTEMPTS = 4
+LIST_TIMEOUTS = 4.0
+"""The list is the one answer that grows with the account (the server has no paging), so
+reading it may take this many timeouts: 120 s at the default ``--timeout`` of 30 s."""
+RETRY_AFTER_CAP = 60.0
+"""The longest wait a ``Retry-After`` header can impose; a larger value is waited this long."""
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def is_plain_http_to_remote(url: str) -> bool:
+    """True when a token would cross a network unencrypted (http:// to a non-loopback host)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class CreateAnswer:
+    """What the server said to one create: a readable answer, success or not.
+
+    ``record`` is set exactly when the status is 200 (its ID checked by
+    ``answers.valid_id``); ``result`` and ``error`` are server text made safe to show;
+    ``retry_after`` is what ``Retry-After`` asked for (see :func:`retry_after_seconds`).
+    """
+
+    status: int
+    record: Record | None
+    result: str | None  # the record's Result_ ("UPDATED" when merged into an existing event)
+    error: str | None
+    retry_after: float | None
+
+
+class TransportFailure(Exception):
+    """No usable answer to a request: timeout, dropped or refused connection, or a success
+    status whose body cannot be read.
+
+    For a create this is ambiguous: the server may have stored the event.
+    """
+
+
+class AnswerTimeout(TransportFailure):
+    """The whole answer did not arrive within the exchange's deadline."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"timed out: no complete answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """The wait a ``Retry-After`` header value asks for: seconds, finite and >= 0, or None.
+
+    Both forms of RFC 9110 are read: delta-seconds (``120``) and an HTTP-date. None means
+    "use normal backoff": no header, garbage, ``inf``, NaN, a negative number, or a date
+    already past (the clocks of client and server differ; backoff is the safer wait). The
+    value is not capped here; every caller caps it at :data:`RETRY_AFTER_CAP`.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if _DELTA_SECONDS.fullmatch(text):
+        seconds = float(text)
+        return seconds if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return seconds if seconds >= 0 else None
+
+
+def _error_text(response: requests.Response) -> str | None:
+    """What the server said about a failed request, fit for any message or report."""
+    if not response.content:
+        return None
+    try:
+        body = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return server_text(response.content.decode("utf-8", "replace"))
+    if isinstance(body, dict) and body.get("error") is not None:
+        return server_text(str(body["error"]))
+    return None
+
+
+def _result(record: Record) -> str | None:
+    value = record.get("Result_")
+    return server_text(value, QUOTE_LIMIT) if isinstance(value, str) else None
+
+
+class JtelClient:
+    """One keep-alive session against one jtel client account."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float = 30.0,
+        verify: bool | str = True,
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        self.timeout = timeout
+        register_secret(token)  # whatever a server echoes, the token is masked in all output
+        self._watchdog = Watchdog()
+        self._session = requests.Session()
+        adapter = DeadlineAdapter()
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        # The environment is read once here, not on every request as requests does: its
+        # proxies and CA bundle are kept, ~/.netrc is not (its password would replace the
+        # bearer token), and a create costs about 0.1 ms less.
+        self._session.trust_env = False
+        self._session.proxies.update(requests.utils.get_environ_proxies(self.base_url))
+        if verify is True:
+            verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
+        self._session.verify = verify
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "User-Agent": f"acdload/{__version__}",
+            }
+        )
+
+    def close(self) -> None:
+        self._session.close()
+        self._watchdog.close()
+
+    def __enter__(self) -> JtelClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _exchange(
+        self, method: str, path: str, seconds: float, **options: Any
+    ) -> requests.Response:
+        """One request and its whole answer within ``seconds``; TransportFailure (or
+        AnswerTimeout) when no complete answer came."""
+        with self._watchdog.exchange(seconds) as exchange:
+            try:
+                return self._session.request(
+                    method, self.base_url + path, timeout=seconds, allow_redirects=False, **options
+                )
+            except requests.RequestException as exc:
+                if exchange.expired or isinstance(exc, requests.ReadTimeout):
+                    raise AnswerTimeout(seconds) from None
+                raise TransportFailure(type(exc).__name__) from None
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def list_events(self) -> list[Record]:
+        """Every event of the account (the server has no paging): one request."""
+        return self._read("/acd/events", seconds=LIST_TIMEOUTS * self.timeout)
+
+    def get_event(self, event_id: int) -> Record | None:
+        records = self._read(f"/acd/events/event/{event_id}", missing_ok=True)
+        return records[0] if records else None
+
+    def event_types(self) -> list[Record]:
+        return self._read("/acd/events/types")
+
+    def _read(
+        self, path: str, *, missing_ok: bool = False, seconds: float | None = None
+    ) -> list[Record]:
+        """The records a GET answers; no answer, 5xx and 429 are retried (waiting what
+        ``Retry-After`` asks, up to RETRY_AFTER_CAP), anything else that is not the
+        documented answer is a TargetError."""
+        what = f"GET {path}"
+        seconds = seconds or self.timeout
+        for attempt in range(1, READ_ATTEMPTS + 1):
+            last = attempt == READ_ATTEMPTS
+            try:
+                response = self._exchange("GET", path, seconds)
+            except AnswerTimeout:
+                if last:
+                    raise TargetError(
+                        f"{what} got no complete answer within {seconds:g} s "
+                        f"({READ_ATTEMPTS} attempts)",
+                        hint="the server (or the network to it) is too slow or stalls; "
+                        "raise --timeout if it is only slow",
+                    ) from None
+                _backoff(attempt)
+                continue
+            except TransportFailure as exc:
+                if last:
+                    raise TargetError(
+                        f"cannot reach {self.base_url}: {exc}",
+                        hint="check the base URL, the network and that the server is running",
+                    ) from None
+                _backoff(attempt)
+                continue
+            status = response.status_code
+            if status >= 500 or status == 429:
+                if last:
+                    raise TargetError(
+                        f"the server keeps failing: HTTP {status} for {what}",
+                        hint="try again later, or ask the jtel administrator",
+                    )
+                _backoff(attempt, retry_after_seconds(response.headers.get("Retry-After")))
+                continue
+            if missing_ok and status == 404 and response.content:
+                return []
+            self.raise_for_target(response, what)
+            if status != 200:
+                raise TargetError(f"unexpected HTTP {status} for {what}: {_error_text(response)}")
+            try:
+                return parse_records(response.content)
+            except MalformedAnswer as exc:
+                raise TargetError(
+                    f"{what}: the answer is not what the jtel API documents: {exc}",
+                    hint=f"check that {self.base_url} is the jtel REST base URL (a proxy or a "
+                    "login page answers like this too); if it is, tell the server's administrator",
+                ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def raise_for_target(self, response: requests.Response, what: str) -> None:
+        """Stop the whole run when the answer says the target itself is wrong."""
+        status = response.status_code
+        if status in (401, 403):
+            raise TargetError(
+                f"the server refused the token (HTTP {status} for {what})",
+                hint="check ACDLOAD_TOKEN or --token-file, and the client ID at the end of the base URL",
+            )
+        if status == 404 and not response.content:
+            raise TargetError(
+                f"no such endpoint: {what} answered 404 with an empty body",
+                hint="the base URL must end in /rest/v1.0/CLIENTSID",
+            )
+        if 300 <= status < 400:
+            raise TargetError(
+                f"the server redirected {what} to {snippet(response.headers.get('Location', ''))}",
+                hint="use the final URL as base URL (acdload never follows redirects)",
+            )
+
+    # -- create ----------------------------------------------------------------------------
+
+    def create(self, payload: dict[str, Any]) -> CreateAnswer:
+        """One POST, no retry.
+
+        Raises TransportFailure when no usable answer came back: none within the timeout,
+        a dropped connection, or a success whose body cannot be read (non-JSON, no record,
+        no valid ID). In each case the server may have stored the event, so apply looks it
+        up before anything is sent again.
+        """
+        response = self._exchange(
+            "POST",
+            "/acd/events/create",
+            self.timeout,
+            data=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            headers={"Content-Type": "application/json"},
+        )
+        self.raise_for_target(response, "POST /acd/events/create")
+        status = response.status_code
+        retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+        if 200 < status < 300:
+            raise TransportFailure(f"unreadable answer: HTTP {status}, not 200 with the event")
+        if status != 200:
+            return CreateAnswer(status, None, None, _error_text(response), retry_after)
+        try:
+            records = parse_records(response.content)
+        except MalformedAnswer as exc:
+            raise TransportFailure(f"unreadable answer: {exc}") from None
+        if not records:
+            raise TransportFailure("unreadable answer: HTTP 200 without the created event")
+        return CreateAnswer(status, records[0], _result(records[0]), None, retry_after)
+
+
+def _backoff(attempt: int, retry_after: float | None = None) -> None:
+    """The wait before read attempt ``attempt + 1``: what the server asked for (capped at
+    RETRY_AFTER_CAP), else exponential backoff with jitter."""
+    if retry_after is not None:
+        time.sleep(min(retry_after, RETRY_AFTER_CAP))
+    else:
+        time.sleep(min(8.0, 0.25 * 2**attempt) * (0.8 + 0.4 * random.random()))
