@@ -27,7 +27,6 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.applying.support import environment, load_report, run_apply, write_csv
-from tests.cli.test_problem_files import sarif_of
 from tests.emulator_support import RunningEmulator
 from tests.hostile.server import (
     EVENT_TYPES,
@@ -38,6 +37,7 @@ from tests.hostile.server import (
     send,
     send_json,
 )
+from tests.reports.test_problem_files import sarif_of
 
 TOKEN = "tok-H0stile-Echo-4711-never-shown"
 REPORTS = (
