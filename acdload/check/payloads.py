@@ -13,6 +13,7 @@ from acdload.check.render import FieldIssue, Rendered
 from acdload.check.rules import appointments, phones
 from acdload.check.schema import EventChecker
 from acdload.manifest.model import PHONE_FIELDS, PHONE_TYPES
+from acdload.problems import RULES
 
 _UNMATCHABLE = (
     "the key includes AcdGroupsID, but this event is sent to a configuration group: the "
@@ -58,7 +59,7 @@ class PayloadChecker:
                 if digits is not None and name not in flagged:
                     found = phones.check(name, digits, region)
                     if found is not None:
-                        is_error = found.rule != "phone-unassigned"
+                        is_error = RULES[found.rule].is_error
                         issues.append(FieldIssue(name, found.rule, found.message, is_error))
         written_date = payload.get("dtAppointmentDate")
         if written_date is not None and not flagged & {"dtAppointmentDate", "dtAppointmentTime"}:

@@ -4,7 +4,8 @@
 what ``--format`` puts on stdout, so one run feeds a log, code scanning and a test report.
 
 - SARIF (GitHub code scanning, GitLab, Azure DevOps): one result per problem, at its file,
-  line and column, with the rule as ``ruleId``. A CSV problem has no column in the region:
+  line and column, with the rule as ``ruleId``; each rule found is described from the
+  catalogue (summary, default level, a link to its entry in the docs). A CSV problem has no column in the region:
   acdload's CSV column is a spreadsheet column, not a character offset.
 - JUnit: one test case per manifest file, so a dashboard shows how many files passed; a
   file with errors fails, its message counting them and its text listing every problem.
@@ -28,7 +29,7 @@ from xml.etree import ElementTree
 
 from acdload import __version__
 from acdload.outputs import write_outputs
-from acdload.problems import Problem
+from acdload.problems import RULES, Problem
 from acdload.reports.problems import Verdict, summary_line
 from acdload.safetext import escape, escape_json
 
@@ -36,6 +37,8 @@ SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 INFORMATION_URI = "https://pypi.org/project/acdload/"
+RULES_DOCS_URI = "https://github.com/OWNER/acdload/blob/main/docs/manifest.md"
+"""The page that explains every rule (OWNER: where acdload is published, as in docs/ci.md)."""
 
 
 def artifact_uri(file: str) -> str:
@@ -54,6 +57,17 @@ def _region(problem: Problem) -> dict[str, int]:
     if problem.location.column is not None and not problem.location.file.lower().endswith(".csv"):
         region["startColumn"] = problem.location.column
     return region
+
+
+def _rule_metadata(slug: str) -> dict[str, object]:
+    rule = RULES[slug]
+    return {
+        "id": slug,
+        "name": slug,
+        "shortDescription": {"text": rule.summary},
+        "helpUri": f"{RULES_DOCS_URI}#{rule.anchor}",
+        "defaultConfiguration": {"level": rule.severity.value},
+    }
 
 
 def sarif_document(verdict: Verdict) -> dict[str, object]:
@@ -80,7 +94,7 @@ def sarif_document(verdict: Verdict) -> dict[str, object]:
         "name": "acdload",
         "version": __version__,
         "informationUri": INFORMATION_URI,
-        "rules": [{"id": rule, "name": rule} for rule in rule_ids],
+        "rules": [_rule_metadata(rule) for rule in rule_ids],
     }
     return {
         "$schema": SARIF_SCHEMA,

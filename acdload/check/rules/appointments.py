@@ -14,13 +14,19 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from acdload.problems import RULES
+
 
 @dataclass(frozen=True, slots=True)
 class AppointmentIssue:
     field: str
     rule: str
     message: str
-    is_error: bool = True
+
+    @property
+    def is_error(self) -> bool:
+        """As the catalogue says: an appointment in the past only warns."""
+        return RULES[self.rule].is_error
 
 
 def parse_date(written: str) -> date | None:
@@ -92,6 +98,5 @@ def check(
             "appointment-past",
             f"the appointment {local:%Y-%m-%d %H:%M} ({tz}) is in the past; the server "
             "distributes it at once (use --now to validate as of another moment)",
-            is_error=False,
         )
     return None

@@ -2,7 +2,8 @@
 
 A call centre that must never ring after 20:00 wants ``outside-calling-hours`` to stop a
 load; one that merely prefers not to double-book wants ``double-booked`` as a warning, or
-off. The defaults are the issue's table; ``checks:`` overrides them per manifest.
+off. The defaults are the rule catalogue's (:data:`acdload.problems.RULES`, the issue's
+table); ``checks:`` overrides them per manifest.
 """
 
 from __future__ import annotations
@@ -11,17 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from acdload.manifest.model import suggest
-from acdload.problems import Severity
+from acdload.problems import RULES, Severity
 from acdload.safetext import quote
 
 DEFAULTS: Mapping[str, Severity] = {
-    "outside-calling-hours": Severity.ERROR,
-    "holiday": Severity.ERROR,
-    "double-booked": Severity.WARNING,
-    "already-open": Severity.WARNING,
-    "calling-hours-syntax": Severity.ERROR,
-    "unknown-holidays": Severity.ERROR,
-    "double-booking-syntax": Severity.ERROR,
+    rule.slug: rule.severity for rule in RULES.values() if rule.configurable
 }
 """Every rule ``checks:`` can name, with its severity when ``checks:`` does not."""
 
