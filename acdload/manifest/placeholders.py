@@ -11,14 +11,11 @@ judges a value that is only a placeholder.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from acdload.manifest.model import Manifest
+from acdload.manifest.reader import ManifestReader
 from acdload.manifest.sources import Mark, YList, YMap
 from acdload.safetext import escape
-
-if TYPE_CHECKING:
-    from acdload.manifest.yaml_manifest import ManifestReader
 
 PLACEHOLDER_RULE = "placeholder"
 START = "<fill in: "

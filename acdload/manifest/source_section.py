@@ -10,7 +10,6 @@ unread, so that one mistake in the manifest is not reported again at every row.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from acdload.check.schema import event_fields
 from acdload.manifest.appointment_formats import (
@@ -21,13 +20,11 @@ from acdload.manifest.appointment_formats import (
 )
 from acdload.manifest.csv_manifest import csv_events
 from acdload.manifest.model import Event, Manifest, closest, describe, suggest
+from acdload.manifest.reader import ManifestReader
 from acdload.manifest.sources import CsvTable, YList, YMap
 from acdload.manifest.sources.csv_source import read_csv
 from acdload.problems import Location, error
 from acdload.safetext import escape, quote
-
-if TYPE_CHECKING:
-    from acdload.manifest.yaml_manifest import ManifestReader
 
 SOURCE_KEYS = ("path", "columns", "delimiter", "encoding", *FORMAT_KEYS)
 

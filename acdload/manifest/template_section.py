@@ -7,20 +7,17 @@ that lets each see the values it needs. Syntax errors point at the file line whe
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from jinja2 import Environment, TemplateSyntaxError, meta
 
 from acdload.check.render import template_environment
 from acdload.check.schema import event_fields
 from acdload.manifest.model import Manifest, TemplateSpec, describe, suggest
+from acdload.manifest.reader import ManifestReader
 from acdload.manifest.sources import YList, YMap
 from acdload.manifest.sources.confine import read_regular
 from acdload.problems import Location, error
 from acdload.safetext import escape, quote
-
-if TYPE_CHECKING:
-    from acdload.manifest.yaml_manifest import ManifestReader
 
 
 def read_templates(reader: ManifestReader, templates: YMap, manifest: Manifest) -> None:

@@ -17,18 +17,18 @@ from acdload.manifest.model import (
     KEYABLE_FIELDS,
     Event,
     Manifest,
-    closest,
     coerce,
     describe,
     plain_value,
     suggest,
 )
 from acdload.manifest.placeholders import settle_placeholders
+from acdload.manifest.reader import ManifestReader
 from acdload.manifest.source_section import read_source
 from acdload.manifest.sources import YList, YMap
 from acdload.manifest.sources.confine import ManifestRoot
 from acdload.manifest.template_section import read_templates
-from acdload.problems import Location, Problem, error, warning
+from acdload.problems import Location, Problem, warning
 from acdload.safetext import quote
 
 MANIFEST_KEYS = (
@@ -43,60 +43,6 @@ MANIFEST_KEYS = (
     "source",
 )
 EVENT_EXTRA_KEYS = ("vars",)
-
-
-class ManifestReader:
-    """Collects the problems of one manifest, each where it was written, while it is read.
-
-    ``root`` is where the files the manifest names must be (see ``sources.confine``).
-    """
-
-    def __init__(self, display: str, path: Path, root: ManifestRoot) -> None:
-        self.display = display
-        self.path = path
-        self.root = root
-        self.problems: list[Problem] = []
-
-    def at(self, mark: tuple[int, int] | None, fallback_line: int = 1) -> Location:
-        if mark is None:
-            return Location(self.display, fallback_line)
-        return Location(self.display, mark[0], mark[1])
-
-    def fail(
-        self, mark: tuple[int, int] | None, rule: str, message: str, field: str | None = None
-    ) -> None:
-        self.problems.append(error(self.at(mark), rule, message, field))
-
-    def mapping(self, node: YMap, key: str, what: str) -> YMap | None:
-        value = node.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, YMap):
-            self.fail(
-                node.value_marks.get(key),
-                "structure",
-                f"{what} must be a mapping, not {describe(value)}",
-            )
-            return None
-        return value
-
-    def unknown_keys(
-        self, node: YMap, allowed: tuple[str, ...] | frozenset[str], where: str
-    ) -> list[str]:
-        """Report keys not in ``allowed``; return the allowed keys they were probably meant as."""
-        meant = []
-        for key in node:
-            if key not in allowed:
-                close = closest(key, allowed)
-                self.fail(
-                    node.key_marks.get(key),
-                    "unknown-key",
-                    f"unknown key {quote(key)} in {where}"
-                    + (f"; did you mean {close!r}?" if close else ""),
-                )
-                if close is not None and close not in node:
-                    meant.append(close)
-        return meant
 
 
 def read_manifest(

@@ -21,7 +21,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from acdload.manifest.csvcells import guard
+from acdload.manifest.formula_guard import guard
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +42,8 @@ def csv_text(
     header: Sequence[str], rows: Iterable[Sequence[object]], dialect: str = DEFAULT_CSV_DIALECT
 ) -> str:
     """A CSV file's text: ``None`` cells empty, every data cell a spreadsheet would run as
-    a formula guarded (``acdload.manifest.csvcells``), CRLF line ends (RFC 4180, and Excel's own)."""
+    a formula guarded (``acdload.manifest.formula_guard``), CRLF line ends (RFC 4180, and
+    Excel's own)."""
     chosen = CSV_DIALECTS[dialect]
     buffer = io.StringIO()
     if chosen.byte_order_mark:

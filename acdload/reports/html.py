@@ -16,7 +16,7 @@ from acdload.applying.applier import OUTCOMES
 from acdload.planning.matching import ACTIONS, Plan
 from acdload.reports.appointment_chart import appointment_of
 from acdload.reports.html_page import Cleaner, Column, Page, page, table
-from acdload.reports.plan import key_text, shown_pair
+from acdload.reports.plan_values import key_text, shown_pair
 
 ATTENTION_ROWS = 100
 """Rows listed in the failures (or drifts) section; the table below has every event."""

@@ -13,15 +13,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TextIO
+from typing import ClassVar, TextIO
 
 from acdload.planning.matching import Action, Plan
 from acdload.reports import redact as redaction
+from acdload.reports.html import render_html_plan
+from acdload.reports.plan_values import key_text, shorten, shown, shown_pair
 from acdload.safetext import escape, escape_json
 
 SUBJECT_WIDTH = 72
-VALUE_WIDTH = 60
-CONTEXT = 20  # characters shown before the first difference of two long values
 
 
 def wants_color(
@@ -42,49 +42,8 @@ def wants_color(
     return bool(isatty and isatty())
 
 
-def shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def shown(value: Any) -> str:
-    """A value as JSON writes it: strings quoted, line ends visible, null for absent."""
-    return json.dumps(value, ensure_ascii=False)
-
-
-def shown_pair(server: Any, manifest: Any, width: int = VALUE_WIDTH) -> tuple[str, str]:
-    """Two differing values, each short enough for one line.
-
-    Long texts that share a beginning (a Body changed near its end) are both cut to a
-    window that starts just before their first difference, so the difference shows.
-    """
-    left, right = shown(server), shown(manifest)
-    if len(left) <= width and len(right) <= width:
-        return left, right
-    start = 0
-    if isinstance(server, str) and isinstance(manifest, str):
-        common = 0
-        for a, b in zip(left, right, strict=False):
-            if a != b:
-                break
-            common += 1
-        start = max(0, common - CONTEXT)
-
-    def window(text: str) -> str:
-        cut = text[start:]
-        return ("…" if start else "") + shorten(cut, width)
-
-    return window(left), window(right)
-
-
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def key_text(key: Mapping[str, Any], separator: str = " ") -> str:
-    """A key as every output shows it: ``Field=value`` pairs (``null`` for no value)."""
-    return separator.join(
-        f"{name}={'null' if value is None else value}" for name, value in key.items()
-    )
 
 
 def summary_line(plan: Plan) -> str:
@@ -286,9 +245,6 @@ class HtmlReporter(PlanReporter):
         self.redacted = redact
 
     def report(self, plan: Plan) -> None:
-        # Imported here: the page's module imports this one (for key_text and shown_pair).
-        from acdload.reports.html import render_html_plan
-
         self.out.write(render_html_plan(plan, redacted=self.redacted))
 
 

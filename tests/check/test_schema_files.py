@@ -10,12 +10,11 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from acdload.cli import main
 from acdload.manifest.model import KEYABLE_FIELDS
 from acdload.manifest.source_section import SOURCE_KEYS
 from acdload.manifest.yaml_manifest import MANIFEST_KEYS
+from tests.cli_runner import Cli
 
 ROOT = Path(__file__).parent.parent.parent
 SCHEMAS = ROOT / "schemas"
@@ -97,9 +96,9 @@ def test_manifest_schema_refuses_what_acdload_refuses() -> None:
 
 
 def test_examples_folder_validates_with_no_problem_through_the_cli(
-    monkeypatch: pytest.MonkeyPatch,
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, ["validate", "examples", "--now", "2026-11-28T12:00:00"])
+    result = cli("validate", "examples", "--now", "2026-11-28T12:00:00")
     assert result.exit_code == 0, result.output
     assert result.stdout == "valid: 0 errors, 0 warnings in 8 events from 3 files\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 
 from acdload.cli import main
+from tests.cli_runner import Cli
 
 SCHEMAS = Path(__file__).parent.parent.parent / "schemas"
 NOW = "2026-11-28T12:00:00"
@@ -82,10 +82,6 @@ def _manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "bad.yaml").write_text(BAD, encoding="utf-8")
 
 
-def acdload(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
-
-
 def lines(text: str) -> list[str]:
     return text.splitlines()
 
@@ -93,14 +89,14 @@ def lines(text: str) -> list[str]:
 # --- validate: text -------------------------------------------------------------------
 
 
-def test_validate_valid_file_prints_only_the_summary_and_exits_0() -> None:
-    result = acdload("validate", "ok.yaml", "--now", "2026-11-28T10:00:00")
+def test_validate_valid_file_prints_only_the_summary_and_exits_0(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "--now", "2026-11-28T10:00:00")
     assert result.exit_code == 0
     assert result.stdout == "valid: 0 errors, 0 warnings in 2 events from 1 file\n"
 
 
-def test_validate_text_lists_every_problem_with_file_line_column_then_a_summary() -> None:
-    result = acdload("validate", "ok.yaml", "bad.yaml", "--now", NOW)
+def test_validate_text_lists_every_problem_with_file_line_column_then_a_summary(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "bad.yaml", "--now", NOW)
     assert result.exit_code == 1
     assert lines(result.stdout) == [
         *BAD_LINES,
@@ -109,14 +105,14 @@ def test_validate_text_lists_every_problem_with_file_line_column_then_a_summary(
     ]
 
 
-def test_validate_with_warnings_only_exits_0() -> None:
-    result = acdload("validate", "ok.yaml", "--now", NOW)
+def test_validate_with_warnings_only_exits_0(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "--now", NOW)
     assert result.exit_code == 0
     assert lines(result.stdout) == [PAST, "valid: 0 errors, 1 warning in 2 events from 1 file"]
 
 
-def test_strict_turns_warnings_into_errors() -> None:
-    result = acdload("validate", "ok.yaml", "--now", NOW, "--strict")
+def test_strict_turns_warnings_into_errors(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "--now", NOW, "--strict")
     assert result.exit_code == 1
     assert lines(result.stdout) == [
         PAST.replace(": warning: ", ": error: "),
@@ -124,8 +120,8 @@ def test_strict_turns_warnings_into_errors() -> None:
     ]
 
 
-def test_max_errors_caps_the_problems_shown_not_the_verdict() -> None:
-    result = acdload("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--max-errors", "2")
+def test_max_errors_caps_the_problems_shown_not_the_verdict(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--max-errors", "2")
     assert result.exit_code == 1
     assert lines(result.stdout) == [
         *BAD_LINES[:2],
@@ -144,13 +140,13 @@ def test_max_errors_caps_the_problems_shown_not_the_verdict() -> None:
         ("2027-01-01T00:00:00", True),
     ],
 )
-def test_now_decides_whether_an_appointment_is_past(now: str, past: bool) -> None:
-    result = acdload("validate", "ok.yaml", "--now", now)
+def test_now_decides_whether_an_appointment_is_past(cli: Cli, now: str, past: bool) -> None:
+    result = cli("validate", "ok.yaml", "--now", now)
     assert result.exit_code == 0
     assert ("[appointment-past]" in result.stdout) is past
 
 
-def test_validate_a_directory_loads_its_manifests_in_sorted_order(tmp_path: Path) -> None:
+def test_validate_a_directory_loads_its_manifests_in_sorted_order(cli: Cli, tmp_path: Path) -> None:
     folder = tmp_path / "load"
     folder.mkdir()
     (folder / "b.yaml").write_text(OK, encoding="utf-8")
@@ -161,7 +157,7 @@ def test_validate_a_directory_loads_its_manifests_in_sorted_order(tmp_path: Path
         encoding="utf-8",
     )
     (folder / "notes.txt").write_text("not a manifest", encoding="utf-8")
-    result = acdload("validate", "load", "--now", "2026-11-28T10:00:00")
+    result = cli("validate", "load", "--now", "2026-11-28T10:00:00")
     assert result.exit_code == 1
     assert lines(result.stdout) == [
         "load/a.csv:3: error: duplicate event: same key (AcdEventTypesID=6, "
@@ -174,8 +170,8 @@ def test_validate_a_directory_loads_its_manifests_in_sorted_order(tmp_path: Path
 # --- validate: json and github ----------------------------------------------------------
 
 
-def test_json_format_is_one_document_with_every_problem() -> None:
-    result = acdload("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--format", "json")
+def test_json_format_is_one_document_with_every_problem(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--format", "json")
     assert result.exit_code == 1
     assert json.loads(result.stdout) == {
         "valid": False,
@@ -223,19 +219,19 @@ def test_json_format_is_one_document_with_every_problem() -> None:
     }
 
 
-def test_json_format_of_a_valid_load_and_with_max_errors() -> None:
-    valid = acdload("validate", "ok.yaml", "--now", "2026-11-28T10:00:00", "--format", "json")
+def test_json_format_of_a_valid_load_and_with_max_errors(cli: Cli) -> None:
+    valid = cli("validate", "ok.yaml", "--now", "2026-11-28T10:00:00", "--format", "json")
     assert valid.exit_code == 0
     assert json.loads(valid.stdout) == {"valid": True, "events": 2, "problems": []}
-    capped = acdload("validate", "bad.yaml", "--format", "json", "--max-errors", "1")
+    capped = cli("validate", "bad.yaml", "--format", "json", "--max-errors", "1")
     assert capped.exit_code == 1
     document = json.loads(capped.stdout)
     assert document["valid"] is False
     assert [p["rule"] for p in document["problems"]] == ["required"]
 
 
-def test_github_format_writes_workflow_commands() -> None:
-    result = acdload("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--format", "github")
+def test_github_format_writes_workflow_commands(cli: Cli) -> None:
+    result = cli("validate", "ok.yaml", "bad.yaml", "--now", NOW, "--format", "github")
     assert result.exit_code == 1
     assert lines(result.stdout) == [
         "::error file=bad.yaml,line=3,title=required::Subject is required",
@@ -250,9 +246,11 @@ def test_github_format_writes_workflow_commands() -> None:
     ]
 
 
-def test_github_format_escapes_what_would_end_a_property_or_a_line(tmp_path: Path) -> None:
+def test_github_format_escapes_what_would_end_a_property_or_a_line(
+    cli: Cli, tmp_path: Path
+) -> None:
     (tmp_path / "a,b.yaml").write_text(BAD.replace("crm.example.com", "50%"), encoding="utf-8")
-    result = acdload("validate", "a,b.yaml", "--format", "github")
+    result = cli("validate", "a,b.yaml", "--format", "github")
     assert '::error file=a%2Cb.yaml,line=7,col=13,title=crm-url::CrmURL "50%25": ' in result.stdout
 
 
@@ -260,8 +258,8 @@ def test_github_format_escapes_what_would_end_a_property_or_a_line(tmp_path: Pat
 
 
 @pytest.mark.parametrize("command", ["validate", "render"])
-def test_missing_file_is_a_usage_error_with_a_hint_and_no_traceback(command: str) -> None:
-    result = acdload(command, "ok.yaml", "nope.yaml")
+def test_missing_file_is_a_usage_error_with_a_hint_and_no_traceback(cli: Cli, command: str) -> None:
+    result = cli(command, "ok.yaml", "nope.yaml")
     assert result.exit_code == 2
     assert result.stdout == ""
     assert lines(result.stderr) == [
@@ -283,8 +281,8 @@ def test_missing_file_is_a_usage_error_with_a_hint_and_no_traceback(command: str
         (["schema", "plan"], "'plan' is not one of"),
     ],
 )
-def test_bad_command_lines_exit_2(args: list[str], says: str) -> None:
-    result = acdload(*args)
+def test_bad_command_lines_exit_2(cli: Cli, args: list[str], says: str) -> None:
+    result = cli(*args)
     assert result.exit_code == 2
     assert says in result.stderr
     assert result.stdout == ""
@@ -293,8 +291,8 @@ def test_bad_command_lines_exit_2(args: list[str], says: str) -> None:
 # --- render -----------------------------------------------------------------------------
 
 
-def test_render_prints_the_payloads_as_json_lines_in_order() -> None:
-    result = acdload("render", "ok.yaml", "--now", "2026-11-28T10:00:00")
+def test_render_prints_the_payloads_as_json_lines_in_order(cli: Cli) -> None:
+    result = cli("render", "ok.yaml", "--now", "2026-11-28T10:00:00")
     assert result.exit_code == 0
     assert result.stderr == ""
     assert [json.loads(line) for line in lines(result.stdout)] == OK_PAYLOADS
@@ -303,15 +301,15 @@ def test_render_prints_the_payloads_as_json_lines_in_order() -> None:
     ]
 
 
-def test_render_prints_warnings_on_stderr_and_the_payloads_still() -> None:
-    result = acdload("render", "ok.yaml", "--now", NOW)
+def test_render_prints_warnings_on_stderr_and_the_payloads_still(cli: Cli) -> None:
+    result = cli("render", "ok.yaml", "--now", NOW)
     assert result.exit_code == 0
     assert [json.loads(line) for line in lines(result.stdout)] == OK_PAYLOADS
     assert lines(result.stderr) == [PAST, "valid: 0 errors, 1 warning in 2 events from 1 file"]
 
 
-def test_render_of_an_invalid_load_prints_problems_and_no_payload() -> None:
-    result = acdload("render", "ok.yaml", "bad.yaml", "--now", NOW)
+def test_render_of_an_invalid_load_prints_problems_and_no_payload(cli: Cli) -> None:
+    result = cli("render", "ok.yaml", "bad.yaml", "--now", NOW)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert lines(result.stderr) == [
@@ -321,20 +319,20 @@ def test_render_of_an_invalid_load_prints_problems_and_no_payload() -> None:
     ]
 
 
-def test_render_strict_refuses_warnings() -> None:
-    result = acdload("render", "ok.yaml", "--now", NOW, "--strict")
+def test_render_strict_refuses_warnings(cli: Cli) -> None:
+    result = cli("render", "ok.yaml", "--now", NOW, "--strict")
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "[appointment-past]" in result.stderr
 
 
-def test_render_keeps_text_as_written_and_unescaped(tmp_path: Path) -> None:
+def test_render_keeps_text_as_written_and_unescaped(cli: Cli, tmp_path: Path) -> None:
     (tmp_path / "text.yaml").write_text(
         "version: 1\nevents:\n  - {AcdEventTypesID: 6, AcdGroupsID: 235, Sender: 0041791234567,"
         " Subject: 'Grüße € <ok> & \"quoted\"', UserData: 2026-12-01}\n",
         encoding="utf-8",
     )
-    result = acdload("render", "text.yaml")
+    result = cli("render", "text.yaml")
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         '{"AcdEventTypesID":6,"AcdGroupsID":235,"Sender":"0041791234567",'
@@ -353,8 +351,8 @@ def test_render_keeps_text_as_written_and_unescaped(tmp_path: Path) -> None:
         (["schema", "manifest"], "manifest.schema.json"),
     ],
 )
-def test_schema_prints_the_shipped_schema(args: list[str], file: str) -> None:
-    result = acdload(*args)
+def test_schema_prints_the_shipped_schema(cli: Cli, args: list[str], file: str) -> None:
+    result = cli(*args)
     assert result.exit_code == 0
     assert json.loads(result.stdout) == json.loads((SCHEMAS / file).read_text(encoding="utf-8"))
     assert result.stdout == (SCHEMAS / file).read_text(encoding="utf-8")
@@ -362,8 +360,8 @@ def test_schema_prints_the_shipped_schema(args: list[str], file: str) -> None:
 
 # list_commands, not main.commands: the group loads its commands lazily.
 @pytest.mark.parametrize("command", [None, *main.list_commands(click.Context(main))])
-def test_every_command_explains_itself_with_an_example(command: str | None) -> None:
-    result = acdload(*([command] if command else []), "--help")
+def test_every_command_explains_itself_with_an_example(cli: Cli, command: str | None) -> None:
+    result = cli(*([command] if command else []), "--help")
     assert result.exit_code == 0
     assert "Example" in result.stdout
     assert "acdload " in result.stdout.split("Example", 1)[1]

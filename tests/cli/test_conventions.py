@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 
 from acdload import __version__
 from acdload.cli import main
 from acdload.cli.app import COMMANDS
 from tests.cli.support import REPO, run_acdload
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 
 NOW = "2026-11-28T12:00:00"
@@ -44,12 +44,8 @@ def _manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     Path("past.yaml").write_text(PAST, encoding="utf-8")
 
 
-def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env)
-
-
-def test_version() -> None:
-    result = invoke("--version")
+def test_version(cli: Cli) -> None:
+    result = cli("--version")
     assert result.exit_code == 0
     assert result.stdout == f"acdload, version {__version__}\n"
 
@@ -121,62 +117,62 @@ def test_completion_offers_commands_options_and_configured_targets(tmp_path: Pat
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_every_command_has_quiet_and_verbose(name: str) -> None:
+def test_every_command_has_quiet_and_verbose(cli: Cli, name: str) -> None:
     command = main.get_command(click.Context(main), name)
     assert command is not None
     flags = {opt for param in command.params for opt in param.opts}
     assert {"-q", "--quiet", "-v", "--verbose"} <= flags
-    shown = invoke(name, "--help").stdout
+    shown = cli(name, "--help").stdout
     assert "-q, --quiet" in shown and "-v, --verbose" in shown
 
 
 @pytest.mark.parametrize("name", ["validate", "render", "plan", "apply", "schema"])
-def test_quiet_and_verbose_together_are_a_usage_error(name: str) -> None:
-    result = invoke(name, "-q", "-v", "tickets.yaml")
+def test_quiet_and_verbose_together_are_a_usage_error(cli: Cli, name: str) -> None:
+    result = cli(name, "-q", "-v", "tickets.yaml")
     assert result.exit_code == 2
     assert "--verbose and --quiet cannot be used together" in result.stderr
 
 
-def test_validate_quiet_prints_problems_only() -> None:
-    assert invoke("validate", "tickets.yaml", "-q").stdout == ""
-    past = invoke("validate", "past.yaml", "--now", NOW, "--quiet")
+def test_validate_quiet_prints_problems_only(cli: Cli) -> None:
+    assert cli("validate", "tickets.yaml", "-q").stdout == ""
+    past = cli("validate", "past.yaml", "--now", NOW, "--quiet")
     assert past.exit_code == 0
     assert past.stdout.splitlines() == [
         line
-        for line in invoke("validate", "past.yaml", "--now", NOW).stdout.splitlines()
+        for line in cli("validate", "past.yaml", "--now", NOW).stdout.splitlines()
         if not line.startswith("valid:")
     ]
     assert len(past.stdout.splitlines()) == 1
 
 
-def test_validate_and_render_verbose_list_the_files_read_on_stderr() -> None:
-    result = invoke("validate", "tickets.yaml", "past.yaml", "--now", NOW, "-v")
+def test_validate_and_render_verbose_list_the_files_read_on_stderr(cli: Cli) -> None:
+    result = cli("validate", "tickets.yaml", "past.yaml", "--now", NOW, "-v")
     assert result.stderr.splitlines() == ["read tickets.yaml: 2 events", "read past.yaml: 1 event"]
-    rendered = invoke("render", "tickets.yaml", "--verbose")
+    rendered = cli("render", "tickets.yaml", "--verbose")
     assert rendered.stderr == "read tickets.yaml: 2 events\n"
     assert len(rendered.stdout.splitlines()) == 2
 
 
-def test_render_quiet_keeps_the_problems_but_not_the_summary() -> None:
-    result = invoke("render", "past.yaml", "--now", NOW, "-q")
+def test_render_quiet_keeps_the_problems_but_not_the_summary(cli: Cli) -> None:
+    result = cli("render", "past.yaml", "--now", NOW, "-q")
     assert result.exit_code == 0
     assert result.stderr.count("\n") == 1 and "[appointment-past]" in result.stderr
 
 
-def test_plan_quiet_drops_the_summary_of_the_problems_not_the_plan() -> None:
-    loud = invoke("plan", "past.yaml", "--offline", "--now", NOW)
-    quiet = invoke("plan", "past.yaml", "--offline", "--now", NOW, "-q")
+def test_plan_quiet_drops_the_summary_of_the_problems_not_the_plan(cli: Cli) -> None:
+    loud = cli("plan", "past.yaml", "--offline", "--now", NOW)
+    quiet = cli("plan", "past.yaml", "--offline", "--now", NOW, "-q")
     assert quiet.stdout == loud.stdout != ""
     assert "valid: 0 errors, 1 warning" in loud.stderr
     assert "[appointment-past]" in quiet.stderr and "valid:" not in quiet.stderr
 
 
-def test_apply_quiet_and_verbose(emulator: RunningEmulator) -> None:
+def test_apply_quiet_and_verbose(cli: Cli, emulator: RunningEmulator) -> None:
     env = {"ACDLOAD_BASE_URL": emulator.base_url, "ACDLOAD_TOKEN": emulator.token}
-    quiet = invoke("apply", "tickets.yaml", "--yes", "-q", env=env)
+    quiet = cli("apply", "tickets.yaml", "--yes", "-q", env=env)
     assert quiet.exit_code == 0, quiet.output
     assert quiet.stderr == ""
-    verbose = invoke("apply", "tickets.yaml", "--yes", "-v", env=env)
+    verbose = cli("apply", "tickets.yaml", "--yes", "-v", env=env)
     assert verbose.exit_code == 0
     assert verbose.stderr.startswith("plan: 0 to create, 2 unchanged")
     assert "apply: 2 exists" in verbose.stderr

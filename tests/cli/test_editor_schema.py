@@ -9,10 +9,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from acdload.cli import main
 from tests.cli.support import REPO
+from tests.cli_runner import Cli
 
 COMMENT = re.compile(r"# yaml-language-server: \$schema=(\S+)\s*$")
 NOT_MANIFESTS = REPO / "examples" / "ci"  # CI workflows, not manifests
@@ -38,8 +37,8 @@ def test_example_manifest_names_the_schema_on_its_first_line(manifest: Path) -> 
     assert schema == (REPO / "schemas" / "manifest.schema.json").resolve()
 
 
-def test_the_schema_editors_load_is_what_acdload_schema_manifest_prints() -> None:
-    printed = CliRunner().invoke(main, ["schema", "manifest"]).stdout
+def test_the_schema_editors_load_is_what_acdload_schema_manifest_prints(cli: Cli) -> None:
+    printed = cli("schema", "manifest").stdout
     on_disk = (REPO / "schemas" / "manifest.schema.json").read_text(encoding="utf-8")
     assert printed == on_disk
     assert json.loads(printed)["$schema"].startswith("https://json-schema.org/")

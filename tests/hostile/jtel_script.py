@@ -27,10 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner
-
-from acdload.cli import main
 from tests.applying.support import environment
+from tests.cli_runner import Cli
 from tests.hostile.server import (
     EVENT_TYPES,
     HostileServer,
@@ -130,11 +128,9 @@ def run_acdload(
     return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - started)
 
 
-def invoke_acdload(cwd: Path, *args: str, token: str = "tok-3c1f9e", **env: str) -> Run:
-    """``acdload ARGS`` in this process (click's runner, exceptions not caught) in ``cwd``."""
+def invoke_acdload(cli: Cli, cwd: Path, *args: str, token: str = "tok-3c1f9e", **env: str) -> Run:
+    """``acdload ARGS`` in this process (the ``cli`` fixture's runner) in ``cwd``."""
     started = time.monotonic()
     with contextlib.chdir(cwd):
-        result = CliRunner().invoke(
-            main, list(args), env={"ACDLOAD_TOKEN": token, **env}, catch_exceptions=False
-        )
+        result = cli(*args, env={"ACDLOAD_TOKEN": token, **env})
     return Run(result.exit_code, result.stdout, result.stderr, time.monotonic() - started)

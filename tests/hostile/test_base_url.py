@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.applying.support import write_csv
+from tests.cli_runner import Cli
 from tests.hostile.jtel_script import JtelScript, invoke_acdload
 
 PASSWORD = "hunter2-Secret"
@@ -41,13 +42,13 @@ def given(source: str, url: str, directory: Path) -> tuple[list[str], dict[str, 
 @pytest.mark.parametrize("source", ["--base-url", "ACDLOAD_BASE_URL", "acdload.toml"])
 @pytest.mark.parametrize("command", ["plan", "apply"])
 def test_a_base_url_with_credentials_is_a_usage_error_that_never_shows_them(
-    tmp_path: Path, command: str, source: str, credentials: str
+    cli: Cli, tmp_path: Path, command: str, source: str, credentials: str
 ) -> None:
     write_csv(tmp_path / "load.csv", 1)
     with JtelScript() as server:
         flags, env = given(source, with_credentials(server.base_url, credentials), tmp_path)
         extra = ["--yes", "--report", "r.json"] if command == "apply" else ["--out", "p.json"]
-        run = invoke_acdload(tmp_path, command, "load.csv", *flags, *extra, **env)
+        run = invoke_acdload(cli, tmp_path, command, "load.csv", *flags, *extra, **env)
 
     assert run.returncode == 2, run.output
     assert "user name or password" in run.stderr
@@ -63,12 +64,12 @@ def test_a_base_url_with_credentials_is_a_usage_error_that_never_shows_them(
     assert not any(PASSWORD in p.read_text("utf-8", errors="replace") for p in written)
 
 
-def test_an_at_sign_in_the_path_is_not_taken_for_credentials(tmp_path: Path) -> None:
+def test_an_at_sign_in_the_path_is_not_taken_for_credentials(cli: Cli, tmp_path: Path) -> None:
     """Only the authority part counts: ``/proxy@eu/rest/...`` is a path."""
     write_csv(tmp_path / "load.csv", 1)
     with JtelScript() as server:
         url = server.base_url.replace("/rest/", "/proxy@eu/rest/")
-        run = invoke_acdload(tmp_path, "plan", "load.csv", "--base-url", url)
+        run = invoke_acdload(cli, tmp_path, "plan", "load.csv", "--base-url", url)
 
     assert "user name or password" not in run.stderr
     assert [r.path for r in server.server.requests] == ["/proxy@eu/rest/v1.0/1000/acd/events"]

@@ -33,10 +33,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from acdload.cli import main
 from acdload.emulator import EmulatorConfig, EmulatorConfigError
+from tests.cli_runner import Cli
 from tests.emulator.helpers import CALLBACK, create, records
 from tests.emulator_support import EmulatorHandle, EmulatorProcess, RunningEmulator
 
@@ -166,12 +165,12 @@ def test_a_client_stalled_mid_headers_is_dropped(
     assert records(handle) == []
 
 
-def test_read_timeout_defaults_to_30_s_and_must_be_positive() -> None:
+def test_read_timeout_defaults_to_30_s_and_must_be_positive(cli: Cli) -> None:
     assert EmulatorConfig().read_timeout == 30.0
     with pytest.raises(EmulatorConfigError) as raised:
         EmulatorConfig(read_timeout=float("nan"))
     assert raised.value.option == "--read-timeout"
-    result = CliRunner().invoke(main, ["emulator", "--read-timeout", "0"])
+    result = cli("emulator", "--read-timeout", "0")
     assert result.exit_code == 2
     assert "--read-timeout" in result.output and "Traceback" not in result.output
 

@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from acdload.cli import main
 from acdload.reports.appointment_chart import MAX_DAYS
 from tests.cli.support import run_acdload
+from tests.cli_runner import Cli
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 from tests.reports.support import page_data, write_rows
 
@@ -148,15 +147,13 @@ BROKEN: dict[str, tuple[bytes, str]] = {
 
 @pytest.mark.parametrize("name", list(BROKEN))
 def test_a_broken_report_is_a_clear_error(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data, message = BROKEN[name]
     (tmp_path / "report.json").write_bytes(data)
     monkeypatch.chdir(tmp_path)
 
-    result = CliRunner().invoke(
-        main, ["report", "report.json", "-o", "page.html"], catch_exceptions=False
-    )
+    result = cli("report", "report.json", "-o", "page.html")
 
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("error: report.json")

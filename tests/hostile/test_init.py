@@ -18,22 +18,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
 
 from acdload.check.schema import event_fields
-from acdload.cli import main
 from acdload.manifest.sources import YMap
 from acdload.manifest.sources.csv_source import read_csv_text
 from acdload.manifest.sources.yaml_source import load_yaml_text
 from acdload.manifest.yaml_manifest import MANIFEST_KEYS
+from tests.cli_runner import Cli
 
 CASES = Path(__file__).parent / "init_exports"
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e]")
 TARGETS = {*event_fields().order, "dtAppointment"}
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def expected(case: Path) -> tuple[int, list[str]] | None:
@@ -82,7 +77,7 @@ def assert_means_exactly_the_mapping(export: Path, manifest: Path) -> dict[str, 
 
 
 @pytest.mark.parametrize("case", sorted(CASES.glob("*.csv")), ids=lambda p: p.name)
-def test_hostile_export(case: Path, tmp_path: Path) -> None:
+def test_hostile_export(cli: Cli, case: Path, tmp_path: Path) -> None:
     export = tmp_path / case.name
     shutil.copy(case, export)
     result = cli("init", str(export), "-v")
@@ -106,7 +101,7 @@ def test_hostile_export(case: Path, tmp_path: Path) -> None:
     assert all(line.endswith("[placeholder]") for line in errors), checked.stdout
 
 
-def test_a_header_cannot_inject_keys(tmp_path: Path) -> None:
+def test_a_header_cannot_inject_keys(cli: Cli, tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     shutil.copy(CASES / "header-newline-injection.csv", export)
     assert cli("init", str(export)).exit_code == 0
@@ -123,7 +118,7 @@ def test_a_header_cannot_inject_keys(tmp_path: Path) -> None:
     ]
 
 
-def test_a_100000_character_header_and_cells(tmp_path: Path) -> None:
+def test_a_100000_character_header_and_cells(cli: Cli, tmp_path: Path) -> None:
     long = "x" * 100_000
     export = tmp_path / "export.csv"
     export.write_text(
@@ -143,7 +138,7 @@ def test_a_100000_character_header_and_cells(tmp_path: Path) -> None:
     )
 
 
-def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
+def test_a_fifo_is_refused_without_blocking(cli: Cli, tmp_path: Path) -> None:
     fifo = tmp_path / "export.csv"
     os.mkfifo(fifo)
     result = cli("init", str(fifo))  # a blocking read would never return
@@ -154,7 +149,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     assert not (tmp_path / "export.yaml").exists()
 
 
-def test_an_export_whose_name_has_escapes_is_refused(tmp_path: Path) -> None:
+def test_an_export_whose_name_has_escapes_is_refused(cli: Cli, tmp_path: Path) -> None:
     export = tmp_path / "evil\x1b[31m.csv"
     shutil.copy(CASES / "header-terminal-escapes.csv", export)
     result = cli("init", str(export), "-o", str(tmp_path / "m.yaml"))
@@ -166,7 +161,9 @@ def test_an_export_whose_name_has_escapes_is_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "m.yaml").exists()
 
 
-def test_an_export_that_links_out_of_the_manifests_directory_is_refused(tmp_path: Path) -> None:
+def test_an_export_that_links_out_of_the_manifests_directory_is_refused(
+    cli: Cli, tmp_path: Path
+) -> None:
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.csv").write_text("Telefon\n+49 170 1234567\n", encoding="utf-8")
@@ -181,7 +178,7 @@ def test_an_export_that_links_out_of_the_manifests_directory_is_refused(tmp_path
     assert not (repo / "export.yaml").exists()
 
 
-def test_duplicate_and_unnamed_columns_are_told_not_written_twice(tmp_path: Path) -> None:
+def test_duplicate_and_unnamed_columns_are_told_not_written_twice(cli: Cli, tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
     export.write_text("Telefon;Name;Name;\n+49 170 1234567;a;b;c\n", encoding="utf-8")
     result = cli("init", str(export))

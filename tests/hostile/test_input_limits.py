@@ -12,17 +12,12 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from acdload.cli import main
+from tests.cli_runner import Cli
 
 CASES = Path(__file__).parent / "manifests"
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 LONGEST_LINE = 600
-
-
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
 
 
 def _expected(case: Path) -> tuple[int, list[str]]:
@@ -39,7 +34,7 @@ def _expected(case: Path) -> tuple[int, list[str]]:
 @pytest.mark.parametrize(
     "case", sorted(p for p in CASES.iterdir() if p.is_dir()), ids=lambda p: p.name
 )
-def test_hostile_manifest(case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hostile_manifest(cli: Cli, case: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(case)
     result = cli("validate", ".")
     code, wanted = _expected(case)
@@ -70,7 +65,7 @@ def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.mark.parametrize("folder", ["empty", "docs"])
 @pytest.mark.parametrize("command", ["validate", "plan", "apply"])
 def test_a_folder_without_manifests_is_a_usage_error(
-    folders: Path, folder: str, command: str
+    cli: Cli, folders: Path, folder: str, command: str
 ) -> None:
     target = {"validate": [], "plan": ["--offline"], "apply": ["--yes", "--emulator"]}[command]
     result = cli(command, folder, *target)
@@ -80,7 +75,7 @@ def test_a_folder_without_manifests_is_a_usage_error(
     assert not (folders / ".acdload").exists()  # apply started nothing
 
 
-def test_one_folder_without_manifests_fails_the_whole_load(folders: Path) -> None:
+def test_one_folder_without_manifests_fails_the_whole_load(cli: Cli, folders: Path) -> None:
     (folders / "manifests").mkdir()
     (folders / "manifests" / "tickets.csv").write_text(
         "AcdEventTypesID,AcdGroupsID,Sender,Subject\n6,235,info@example.com,Hi\n",

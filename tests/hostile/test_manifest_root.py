@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
 from tests.cli.support import run_acdload
+from tests.cli_runner import Cli
 from tests.hostile.server import HostileServer, list_answer, send_json
 
 SECRET = "eC1hY2Nlc3MtdG9rZW46Z2hzX2NvbmZpbmU="
@@ -51,10 +51,6 @@ def checkout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
 def refused(result: Result | str, where: str, why: str) -> str:
     """The output, after checking it reports the source at ``where`` as ``why``."""
     text = result if isinstance(result, str) else result.output
@@ -82,7 +78,7 @@ def test_proc_self_environ_split_at_equals_never_shows_the_token(checkout: Path)
     )
 
 
-def test_git_config_never_reaches_a_redacted_markdown_plan(checkout: Path) -> None:
+def test_git_config_never_reaches_a_redacted_markdown_plan(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "campaign.yaml").write_text(
         manifest("../.git/config"), encoding="utf-8"
     )
@@ -97,7 +93,7 @@ def test_git_config_never_reaches_a_redacted_markdown_plan(checkout: Path) -> No
     )
 
 
-def test_a_symlink_out_of_the_root_is_not_followed(checkout: Path) -> None:
+def test_a_symlink_out_of_the_root_is_not_followed(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "rows.csv").symlink_to(checkout / ".git" / "config")
     (checkout / "manifests" / "campaign.yaml").write_text(manifest("rows.csv"), encoding="utf-8")
     result = cli("render", "manifests/campaign.yaml")
@@ -110,7 +106,7 @@ def test_a_symlink_out_of_the_root_is_not_followed(checkout: Path) -> None:
     )
 
 
-def test_an_absolute_path_is_refused_even_into_the_root(checkout: Path) -> None:
+def test_an_absolute_path_is_refused_even_into_the_root(cli: Cli, checkout: Path) -> None:
     rows = checkout / "manifests" / "rows.csv"
     rows.write_text("[core]\nSubject\n", encoding="utf-8")
     (checkout / "manifests" / "campaign.yaml").write_text(manifest(str(rows)), encoding="utf-8")
@@ -121,7 +117,7 @@ def test_an_absolute_path_is_refused_even_into_the_root(checkout: Path) -> None:
 
 @pytest.mark.parametrize("command", ["validate", "render", "plan", "apply"])
 def test_the_root_lets_a_manifest_read_in_the_repository_and_no_further(
-    checkout: Path, command: str
+    cli: Cli, checkout: Path, command: str
 ) -> None:
     (checkout / "data").mkdir()
     (checkout / "data" / "rows.csv").write_text("[core]\nCall back\n", encoding="utf-8")
@@ -149,7 +145,7 @@ def test_the_root_lets_a_manifest_read_in_the_repository_and_no_further(
     assert cli(command, "manifests/", "--root", ".", *extra).exit_code == 0
 
 
-def test_root_in_the_config_file_is_relative_to_it(checkout: Path) -> None:
+def test_root_in_the_config_file_is_relative_to_it(cli: Cli, checkout: Path) -> None:
     (checkout / "data").mkdir()
     (checkout / "data" / "rows.csv").write_text("[core]\nCall back\n", encoding="utf-8")
     (checkout / "manifests" / "campaign.yaml").write_text(
@@ -165,7 +161,7 @@ def test_root_in_the_config_file_is_relative_to_it(checkout: Path) -> None:
     assert "acdload.toml: root 'nowhere' in the top level is not a directory" in broken.output
 
 
-def test_paths_named_outside_the_root_are_usage_errors(checkout: Path) -> None:
+def test_paths_named_outside_the_root_are_usage_errors(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "campaign.yaml").write_text(
         manifest("../.git/config"), encoding="utf-8"
     )
@@ -182,7 +178,7 @@ def test_paths_named_outside_the_root_are_usage_errors(checkout: Path) -> None:
     assert SECRET not in result.output
 
 
-def test_a_symlink_added_to_a_manifest_folder_reads_nothing(checkout: Path) -> None:
+def test_a_symlink_added_to_a_manifest_folder_reads_nothing(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "tickets.csv").symlink_to(checkout / ".git" / "config")
     result = cli("plan", "manifests", "--offline", "--format", "markdown")
     assert result.exit_code == 2
@@ -211,7 +207,7 @@ def test_a_fifo_inside_the_root_is_refused_without_blocking(checkout: Path) -> N
     ) in result.stdout
 
 
-def test_a_template_cannot_include_a_file(checkout: Path) -> None:
+def test_a_template_cannot_include_a_file(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "tickets.yaml").write_text(
         "version: 1\n"
         "defaults: {AcdEventTypesID: 6, AcdGroupsID: 235, Sender: info@example.com}\n"
@@ -225,17 +221,19 @@ def test_a_template_cannot_include_a_file(checkout: Path) -> None:
     assert SECRET not in result.output
 
 
-def test_apply_sends_nothing_for_a_manifest_that_reads_outside(checkout: Path) -> None:
+def test_apply_sends_nothing_for_a_manifest_that_reads_outside(cli: Cli, checkout: Path) -> None:
     (checkout / "manifests" / "campaign.yaml").write_text(
         manifest("../.git/config"), encoding="utf-8"
     )
 
     with HostileServer(lambda request, conn: send_json(conn, 200, list_answer([]))) as server:
-        result = CliRunner().invoke(
-            main,
-            ["apply", "manifests/campaign.yaml", "--yes", "--base-url", server.base_url],
+        result = cli(
+            "apply",
+            "manifests/campaign.yaml",
+            "--yes",
+            "--base-url",
+            server.base_url,
             env={"ACDLOAD_TOKEN": TOKEN},
-            catch_exceptions=False,
         )
     assert result.exit_code == 1
     refused(result, "manifests/campaign.yaml:5:9", "leads outside")

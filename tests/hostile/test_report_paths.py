@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
 from tests.applying.support import load_report, run_apply, write_csv
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json
 
@@ -60,18 +60,13 @@ def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HostileS
         yield running
 
 
-def run(command: str, *args: str, server: HostileServer) -> Result:
+def run(cli: Cli, command: str, *args: str, server: HostileServer) -> Result:
     target = {
         "apply": ["--yes", "--base-url", server.base_url],
         "plan": ["--base-url", server.base_url],
         "validate": [],
     }[command]
-    return CliRunner().invoke(
-        main,
-        [command, "load.csv", *target, *args],
-        env={"ACDLOAD_TOKEN": TOKEN},
-        catch_exceptions=False,
-    )
+    return cli(command, "load.csv", *target, *args, env={"ACDLOAD_TOKEN": TOKEN})
 
 
 @pytest.mark.parametrize(
@@ -79,10 +74,10 @@ def run(command: str, *args: str, server: HostileServer) -> Result:
     [(c, o, b) for (c, o), b in itertools.product(OUTPUT_OPTIONS, BAD_PATHS)],
 )
 def test_a_bad_output_path_is_a_usage_error_before_anything_is_sent(
-    server: HostileServer, command: str, option: str, bad: str
+    cli: Cli, server: HostileServer, command: str, option: str, bad: str
 ) -> None:
     path, why = BAD_PATHS[bad]
-    result = run(command, option, path, server=server)
+    result = run(cli, command, option, path, server=server)
     assert result.exit_code == 2, result.output
     assert option in result.stderr and path in result.stderr and why in result.stderr
     assert server.requests == []
@@ -91,9 +86,9 @@ def test_a_bad_output_path_is_a_usage_error_before_anything_is_sent(
 
 @pytest.mark.parametrize("other", ["--report-csv", "--journal"])
 def test_a_report_may_not_overwrite_another_output_or_the_journal(
-    server: HostileServer, other: str
+    cli: Cli, server: HostileServer, other: str
 ) -> None:
-    result = run("apply", "--report", "same.json", other, "same.json", server=server)
+    result = run(cli, "apply", "--report", "same.json", other, "same.json", server=server)
     assert result.exit_code == 2, result.output
     assert "name the same file same.json" in result.stderr
     assert "--report" in result.stderr and other in result.stderr
@@ -109,14 +104,14 @@ def fifo(path: Path, mode: int) -> int:
 
 @pytest.mark.parametrize(("command", "option"), [("apply", "--report"), ("plan", "--out")])
 def test_a_path_that_is_not_a_regular_file_is_written_as_it_is(
-    server: HostileServer, tmp_path: Path, command: str, option: str
+    cli: Cli, server: HostileServer, tmp_path: Path, command: str, option: str
 ) -> None:
     """``--report /dev/null`` as root must not chmod the system's /dev/null, nor may
     ``--out`` replace it with a file: a FIFO stands in for it."""
     pipe = tmp_path / "pipe"
     reader = fifo(pipe, 0o644)
     try:
-        result = run(command, option, str(pipe), server=server)
+        result = run(cli, command, option, str(pipe), server=server)
         written = os.read(reader, 1 << 16)
     finally:
         os.close(reader)
@@ -149,10 +144,10 @@ def test_a_report_that_cannot_be_written_is_an_error_naming_the_journal(
     assert load_report(tmp_path / "r.json")["summary"]["exists"] == 2  # nothing sent twice
 
 
-def test_a_problem_file_that_cannot_be_written_is_an_error(server: HostileServer) -> None:
+def test_a_problem_file_that_cannot_be_written_is_an_error(cli: Cli, server: HostileServer) -> None:
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")
-    result = run("validate", "--junit", "/dev/full", "--sarif", "s.sarif", server=server)
+    result = run(cli, "validate", "--junit", "/dev/full", "--sarif", "s.sarif", server=server)
     assert result.exit_code == 1, result.output
     assert "error: cannot write --junit /dev/full: No space left on device" in result.stderr
     assert Path("s.sarif").exists()

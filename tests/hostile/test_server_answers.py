@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.applying.support import write_csv
+from tests.cli_runner import Cli
 from tests.hostile.jtel_script import (
     CREATE,
     LIST,
@@ -85,11 +86,11 @@ def assert_clean(run: Run) -> None:
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.name)
 def test_a_list_answer_not_as_documented_is_exit_3_naming_endpoint_and_fault(
-    tmp_path: Path, case: Case
+    cli: Cli, tmp_path: Path, case: Case
 ) -> None:
     with JtelScript().then(LIST, case.answer) as server:
         run = invoke_acdload(
-            tmp_path, "plan", "load.csv", "--base-url", server.base_url, token=TOKEN
+            cli, tmp_path, "plan", "load.csv", "--base-url", server.base_url, token=TOKEN
         )
 
     assert run.returncode == 3, run.output
@@ -103,11 +104,12 @@ def test_a_list_answer_not_as_documented_is_exit_3_naming_endpoint_and_fault(
 
 @pytest.mark.parametrize("case", ALL_CASES, ids=lambda case: case.name)
 def test_an_unreadable_create_answer_is_settled_by_look_up_and_sent_once(
-    tmp_path: Path, case: Case
+    cli: Cli, tmp_path: Path, case: Case
 ) -> None:
     """The server stored the event and then answered badly: the look-up finds it."""
     with JtelScript(stores=True).then(CREATE, case.answer) as server:
         run = invoke_acdload(
+            cli,
             tmp_path, "apply", "load.csv", "--yes", "--timeout", "0.4", "--report", "r.json",
             "--base-url", server.base_url, token=TOKEN,
         )  # fmt: skip
@@ -120,12 +122,14 @@ def test_an_unreadable_create_answer_is_settled_by_look_up_and_sent_once(
 
 
 def test_an_unreadable_create_answer_of_an_event_not_stored_is_sent_once_more(
+    cli: Cli,
     tmp_path: Path,
 ) -> None:
     """The look-up decides: the event is not there, so the create is sent again, once."""
     html = next(case for case in ALL_CASES if case.name == "html-with-200")
     with JtelScript(stores=False).then(CREATE, html.answer) as server:
         run = invoke_acdload(
+            cli,
             tmp_path, "apply", "load.csv", "--yes", "--timeout", "0.4", "--report", "r.json",
             "--base-url", server.base_url, token=TOKEN,
         )  # fmt: skip
@@ -138,12 +142,13 @@ def test_an_unreadable_create_answer_of_an_event_not_stored_is_sent_once_more(
 
 
 def test_event_types_not_as_documented_stop_apply_before_anything_is_sent(
+    cli: Cli,
     tmp_path: Path,
 ) -> None:
     bad = next(case for case in ALL_CASES if case.name == "id-true")
     with JtelScript().then(TYPES, bad.answer) as server:
         run = invoke_acdload(
-            tmp_path, "apply", "load.csv", "--yes", "--base-url", server.base_url, token=TOKEN
+            cli, tmp_path, "apply", "load.csv", "--yes", "--base-url", server.base_url, token=TOKEN
         )
 
     assert run.returncode == 3, run.output

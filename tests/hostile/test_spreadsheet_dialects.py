@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from acdload.manifest.csvcells import FORMULA_TRIGGERS
+from acdload.manifest.formula_guard import FORMULA_TRIGGERS
 from tests.applying.support import environment, write_csv
 from tests.cli.support import run_acdload
 from tests.hostile.server import EVENT_TYPES, HostileServer, Request, list_answer, send_json

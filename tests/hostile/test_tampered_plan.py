@@ -17,14 +17,15 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 from tests.planning.helpers import (
     EVENTS,
     MANIFEST,
+    NOW,
     PAYLOADS,
     against,
     create_on_server,
-    run,
     server_records,
     write_manifest,
 )
@@ -160,33 +161,35 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return work
 
 
-def saved_plan(emulator: RunningEmulator, *extra: str) -> Document:
+def saved_plan(cli: Cli, emulator: RunningEmulator, *extra: str) -> Document:
     """A plan of the manifest against ``emulator``, its first event already there."""
     create_on_server(emulator, PAYLOADS[:1])
     options, env = against(emulator)
-    result = run("plan", MANIFEST, *options, "--out", "plan.json", *extra, env=env)
+    result = cli("plan", MANIFEST, *options, "--out", "plan.json", *extra, "--now", NOW, env=env)
     assert result.exit_code == 0, result.output
     document: Document = json.loads(Path("plan.json").read_text(encoding="utf-8"))
     assert [a["action"] for a in document["actions"]] == ["exists", "create", "create"]
     return document
 
 
-def apply_plan(emulator: RunningEmulator, document: Document | None, *extra: str) -> Result:
+def apply_plan(
+    cli: Cli, emulator: RunningEmulator, document: Document | None, *extra: str
+) -> Result:
     if document is not None:
         Path("plan.json").write_text(json.dumps(document), encoding="utf-8")
     options, env = against(emulator)
-    return run("apply", "plan.json", *options, "--yes", *extra, env=env)
+    return cli("apply", "plan.json", *options, "--yes", *extra, "--now", NOW, env=env)
 
 
 @pytest.mark.parametrize("name", list(TAMPERINGS))
 def test_a_tampered_plan_is_refused_and_nothing_is_sent(
-    name: str, emulator: RunningEmulator, folder: Path
+    cli: Cli, name: str, emulator: RunningEmulator, folder: Path
 ) -> None:
     tamper, expected = TAMPERINGS[name]
-    document = saved_plan(emulator)
+    document = saved_plan(cli, emulator)
     tamper(document, folder)
     before = server_records(emulator)
-    result = apply_plan(emulator, document)
+    result = apply_plan(cli, emulator, document)
     assert result.exit_code == 1, result.output
     message = result.stderr
     assert "Traceback" not in message
@@ -197,9 +200,11 @@ def test_a_tampered_plan_is_refused_and_nothing_is_sent(
     assert server_records(emulator) == before  # not one event sent
 
 
-def test_an_untampered_plan_still_applies(emulator: RunningEmulator, folder: Path) -> None:
-    saved_plan(emulator)
-    result = apply_plan(emulator, None, "--report", "report.json")
+def test_an_untampered_plan_still_applies(
+    cli: Cli, emulator: RunningEmulator, folder: Path
+) -> None:
+    saved_plan(cli, emulator)
+    result = apply_plan(cli, emulator, None, "--report", "report.json")
     assert result.exit_code == 0, result.output
     records = server_records(emulator)
     assert sorted(r["UserData"] for r in records) == ["CB-1", "CB-2", "CB-3"]
@@ -207,49 +212,53 @@ def test_an_untampered_plan_still_applies(emulator: RunningEmulator, folder: Pat
     assert [r["outcome"] for r in report["results"]] == ["exists", "created", "created"]
 
 
-def test_a_redacted_refusal_masks_the_key(emulator: RunningEmulator, folder: Path) -> None:
-    document = saved_plan(emulator)
+def test_a_redacted_refusal_masks_the_key(
+    cli: Cli, emulator: RunningEmulator, folder: Path
+) -> None:
+    document = saved_plan(cli, emulator)
     exists_to_create(document, folder)
-    result = apply_plan(emulator, document, "--redact")
+    result = apply_plan(cli, emulator, document, "--redact")
     assert result.exit_code == 1, result.output
     assert f"{MANIFEST}:9 (AcdEventTypesID=3 Sender=4917******01 UserData=CB-1)" in result.stderr
     assert "491701234501" not in result.output
 
 
 def test_manifests_that_no_longer_validate_show_their_problems(
-    emulator: RunningEmulator, folder: Path
+    cli: Cli, emulator: RunningEmulator, folder: Path
 ) -> None:
-    saved_plan(emulator)
+    saved_plan(cli, emulator)
     broken = '  - Sender: "not a number"\n    UserData: "CB-2"\n'
     write_manifest(folder, [EVENTS[0], broken, EVENTS[2]])
     before = server_records(emulator)
-    result = apply_plan(emulator, None)
+    result = apply_plan(cli, emulator, None)
     assert result.exit_code == 1, result.output
     assert f"{MANIFEST}:12:13: error" in result.stderr and "phone-format" in result.stderr
     assert server_records(emulator) == before
 
 
 def test_the_plan_is_checked_as_apply_checks_manifests(
-    emulator: RunningEmulator, folder: Path
+    cli: Cli, emulator: RunningEmulator, folder: Path
 ) -> None:
     """``--strict`` on apply PLANFILE turns a warning the plan accepted into an error."""
     past = (
         '  - Sender: "+49 170 1234502"\n    UserData: "CB-2"\n    dtAppointmentDate: "2026-01-05"\n'
     )
     write_manifest(folder, [EVENTS[0], past, EVENTS[2]])
-    saved_plan(emulator)
+    saved_plan(cli, emulator)
     before = server_records(emulator)
-    result = apply_plan(emulator, None, "--strict")
+    result = apply_plan(cli, emulator, None, "--strict")
     assert result.exit_code == 1, result.output
     assert f"{MANIFEST}:14:" in result.stderr and "appointment-past" in result.stderr
     assert server_records(emulator) == before
-    assert apply_plan(emulator, None).exit_code == 0  # the same plan, without --strict
+    assert apply_plan(cli, emulator, None).exit_code == 0  # the same plan, without --strict
 
 
-def test_a_plan_of_a_manifest_now_gone_is_stale(emulator: RunningEmulator, folder: Path) -> None:
-    saved_plan(emulator)
+def test_a_plan_of_a_manifest_now_gone_is_stale(
+    cli: Cli, emulator: RunningEmulator, folder: Path
+) -> None:
+    saved_plan(cli, emulator)
     Path(MANIFEST).unlink()
-    result = apply_plan(emulator, None)
+    result = apply_plan(cli, emulator, None)
     assert result.exit_code == 1, result.output
     assert "stale plan" in result.stderr and f"{MANIFEST}: no such file" in result.stderr
 
@@ -270,11 +279,11 @@ DAMAGED: dict[str, Callable[[Document], Any]] = {
 
 @pytest.mark.parametrize("name", list(DAMAGED))
 def test_a_damaged_plan_file_is_a_clear_usage_error(
-    name: str, emulator: RunningEmulator, folder: Path
+    cli: Cli, name: str, emulator: RunningEmulator, folder: Path
 ) -> None:
-    document = DAMAGED[name](saved_plan(emulator))
+    document = DAMAGED[name](saved_plan(cli, emulator))
     before = server_records(emulator)
-    result = apply_plan(emulator, document)
+    result = apply_plan(cli, emulator, document)
     assert result.exit_code == 2, result.output
     assert "plan.json is not an acdload plan file: damaged" in result.stderr
     assert "Traceback" not in result.output
@@ -290,13 +299,13 @@ def test_a_damaged_plan_file_is_a_clear_usage_error(
     ],
 )
 def test_a_plan_file_that_is_not_json_is_a_clear_usage_error(
-    text: str | bytes, why: str, emulator: RunningEmulator, folder: Path
+    cli: Cli, text: str | bytes, why: str, emulator: RunningEmulator, folder: Path
 ) -> None:
     if isinstance(text, bytes):
         Path("plan.json").write_bytes(text)
     else:
         Path("plan.json").write_text(text, encoding="utf-8")
-    result = apply_plan(emulator, None)
+    result = apply_plan(cli, emulator, None)
     assert result.exit_code == 2, result.output
     assert f"plan.json is not an acdload plan file: {why}" in result.stderr
     assert "Traceback" not in result.output

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
+from tests.cli_runner import Cli
 
 NOW = "2026-11-28T12:00:00"
 TEMPLATE_AT = "m.yaml:4:12"
@@ -123,8 +123,8 @@ def _manifest(folder: Path, template: str, events: int = 1, name: str = "m.yaml"
     return path
 
 
-def _validate(path: Path) -> Result:
-    return CliRunner().invoke(main, ["validate", str(path), "--now", NOW], catch_exceptions=False)
+def _validate(cli: Cli, path: Path) -> Result:
+    return cli("validate", str(path), "--now", NOW)
 
 
 def _problems(output: str) -> list[str]:
@@ -133,9 +133,9 @@ def _problems(output: str) -> list[str]:
 
 @pytest.mark.parametrize("template", AMPLIFIERS.values(), ids=AMPLIFIERS.keys())
 def test_an_amplifying_template_is_a_template_limit_at_its_line(
-    tmp_path: Path, template: str
+    cli: Cli, tmp_path: Path, template: str
 ) -> None:
-    result = _validate(_manifest(tmp_path, template))
+    result = _validate(cli, _manifest(tmp_path, template))
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     [problem] = _problems(result.output)
@@ -186,9 +186,9 @@ SLOW = "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% end
 """Runs for hours: every event that uses it takes its whole time budget (1 s)."""
 
 
-def test_a_load_stops_rendering_after_three_template_timeouts(tmp_path: Path) -> None:
+def test_a_load_stops_rendering_after_three_template_timeouts(cli: Cli, tmp_path: Path) -> None:
     started = time.monotonic()
-    result = _validate(_manifest(tmp_path, SLOW, events=30))
+    result = _validate(cli, _manifest(tmp_path, SLOW, events=30))
     assert result.exit_code == 1
     assert _problems(result.output) == [
         f"{tmp_path / TEMPLATE_AT}: error: template for Subject: rendering took longer than "

@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from acdload.cli import main
 from acdload.manifest.sources.csv_source import read_csv
 from tests.applying.support import server_records
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 
 SPECTRUM = Path(__file__).parent.parent / "data" / "csv-spectrum"
@@ -63,7 +62,7 @@ def test_multiline_rows_carry_the_line_where_they_start(name: str, lines: list[i
 
 
 def test_a_crlf_inside_a_quoted_cell_reaches_the_server_unchanged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: RunningEmulator
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emulator: RunningEmulator
 ) -> None:
     """The reference's own Body (CRLF line ends) in a CSV manifest with CRLF line ends: the
     payload, the server's event and the next plan all keep it."""
@@ -77,7 +76,7 @@ def test_a_crlf_inside_a_quoted_cell_reaches_the_server_unchanged(
     env = {"ACDLOAD_BASE_URL": emulator.base_url, "ACDLOAD_TOKEN": emulator.token}
 
     def acdload(*args: str) -> str:
-        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        result = cli(*args, env=env)
         assert result.exit_code == 0, result.output
         return result.stdout
 

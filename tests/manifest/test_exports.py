@@ -15,9 +15,9 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
+from tests.cli_runner import Cli
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXPORTS = ROOT / "examples" / "exports"
@@ -47,8 +47,10 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "national.csv").write_text(NATIONAL_CSV, encoding="utf-8")
 
 
-def acdload(*args: str) -> Result:
-    return CliRunner().invoke(main, [*args, "--now", NOW])
+@pytest.fixture
+def acdload(cli: Cli) -> Cli:
+    """``acdload ARGS`` with the clock fixed."""
+    return cli.adding("--now", NOW)
 
 
 def senders(result: Result) -> list[str]:
@@ -58,7 +60,7 @@ def senders(result: Result) -> list[str]:
 # --- --phone-region ---------------------------------------------------------------------
 
 
-def test_a_csv_file_of_national_numbers_needs_a_phone_region() -> None:
+def test_a_csv_file_of_national_numbers_needs_a_phone_region(acdload: Cli) -> None:
     result = acdload("validate", "national.csv")
     assert result.exit_code == 1
     assert "national.csv:2:3: error: column 'Sender': '0170 1234567' is written in national" in (
@@ -67,13 +69,13 @@ def test_a_csv_file_of_national_numbers_needs_a_phone_region() -> None:
     assert "--phone-region DE for a CSV file [phone-national]" in result.stdout
 
 
-def test_phone_region_reads_national_numbers_of_a_csv_file_in_that_country() -> None:
+def test_phone_region_reads_national_numbers_of_a_csv_file_in_that_country(acdload: Cli) -> None:
     result = acdload("render", "national.csv", "--phone-region", "DE")
     assert result.exit_code == 0, result.output
     assert senders(result) == ["491701234567", "4930901820"]
 
 
-def test_a_manifests_own_phone_region_wins_over_the_option(tmp_path: Path) -> None:
+def test_a_manifests_own_phone_region_wins_over_the_option(acdload: Cli, tmp_path: Path) -> None:
     (tmp_path / "vienna.yaml").write_text(
         "version: 1\nphone_region: AT\n"
         "defaults: {AcdEventTypesID: 3, AcdGroupsID: 235, Subject: Call back}\n"
@@ -96,7 +98,7 @@ def test_a_manifests_own_phone_region_wins_over_the_option(tmp_path: Path) -> No
     ids=lambda c: c[0],
 )
 def test_an_unknown_phone_region_is_a_usage_error_with_the_code_meant(
-    command: list[str], tmp_path: Path
+    acdload: Cli, command: list[str], tmp_path: Path
 ) -> None:
     result = acdload(*command, "national.csv", "--phone-region", "Germany")
     assert result.exit_code == 2
@@ -106,13 +108,13 @@ def test_an_unknown_phone_region_is_a_usage_error_with_the_code_meant(
 
 
 @pytest.mark.parametrize("command", ["validate", "render", "plan", "apply"])
-def test_every_checking_command_documents_phone_region(command: str) -> None:
-    result = CliRunner().invoke(main, [command, "--help"])
+def test_every_checking_command_documents_phone_region(cli: Cli, command: str) -> None:
+    result = cli(command, "--help")
     assert "--phone-region CC" in result.stdout
     assert "a manifest's own phone_region wins" in " ".join(result.stdout.split())
 
 
-def test_plan_shows_the_converted_values() -> None:
+def test_plan_shows_the_converted_values(acdload: Cli) -> None:
     result = acdload(
         "plan", "national.csv", "--offline", "--format", "json", "--phone-region", "DE"
     )
@@ -146,7 +148,7 @@ def test_the_example_manifest_validates_against_the_manifest_schema() -> None:
     jsonschema.Draft202012Validator(schema).validate(document)
 
 
-def test_render_of_the_example_prints_the_converted_values() -> None:
+def test_render_of_the_example_prints_the_converted_values(acdload: Cli) -> None:
     result = acdload("render", str(EXPORTS))
     assert result.exit_code == 0, result.output
     assert result.stderr == ""

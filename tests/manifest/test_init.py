@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
 from acdload.manifest.scaffold import GITIGNORE_LINES
 from tests.cli.support import REPO, run_acdload
+from tests.cli_runner import Cli
 
 EXPORTS = Path(__file__).parent / "exports"
 NOW = "2026-11-28T12:00:00"
@@ -119,11 +119,7 @@ CASES = [
 ]
 
 
-def cli(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args), catch_exceptions=False)
-
-
-def init(tmp_path: Path, export: str, *args: str) -> tuple[Result, Path]:
+def init(cli: Cli, tmp_path: Path, export: str, *args: str) -> tuple[Result, Path]:
     """Copy ``export`` into ``tmp_path``, run init on it there; (result, manifest path)."""
     shutil.copy(EXPORTS / export, tmp_path / export)
     result = cli("init", str(tmp_path / export), *args)
@@ -137,9 +133,9 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.name)
 def test_init_guesses_and_the_filled_manifest_validates(
-    case: Export, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, case: Export, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    result, manifest = init(tmp_path, case.name, *case.args)
+    result, manifest = init(cli, tmp_path, case.name, *case.args)
     assert result.exit_code == 0, result.output
     assert f"wrote {manifest}" in result.stderr
     text = manifest.read_text(encoding="utf-8")
@@ -164,8 +160,8 @@ def test_init_guesses_and_the_filled_manifest_validates(
     assert "valid: 0 errors, 0 warnings" in checked.stdout
 
 
-def test_validate_reports_each_placeholder_until_it_is_filled(tmp_path: Path) -> None:
-    result, manifest = init(tmp_path, "crm-rueckrufe-cp1252.csv")
+def test_validate_reports_each_placeholder_until_it_is_filled(cli: Cli, tmp_path: Path) -> None:
+    result, manifest = init(cli, tmp_path, "crm-rueckrufe-cp1252.csv")
     shown = re.findall(rf"{re.escape(str(manifest))}:(\d+): (\S+): (.+)", result.stderr)
     assert [where for _, where, _ in shown] == [
         "phone_region",
@@ -201,7 +197,9 @@ def errors_column(manifest: Path, line: str) -> int:
     return manifest.read_text(encoding="utf-8").splitlines()[int(line) - 1].index('"') + 1
 
 
-def test_the_walkthrough_export_is_mapped_as_its_hand_written_manifest(tmp_path: Path) -> None:
+def test_the_walkthrough_export_is_mapped_as_its_hand_written_manifest(
+    cli: Cli, tmp_path: Path
+) -> None:
     shutil.copy(REPO / "examples" / "exports" / "crm-export.csv", tmp_path / "crm-export.csv")
     result = cli("init", str(tmp_path / "crm-export.csv"), "--phone-region", "DE")
     assert result.exit_code == 0, result.output
@@ -222,7 +220,7 @@ def write_export(tmp_path: Path, text: str, name: str = "export.csv") -> Path:
     return path
 
 
-def test_a_name_match_the_values_contradict_is_not_used(tmp_path: Path) -> None:
+def test_a_name_match_the_values_contradict_is_not_used(cli: Cli, tmp_path: Path) -> None:
     export = write_export(
         tmp_path,
         "Telefon,Handy,Termin,Kundennummer\n"
@@ -247,7 +245,9 @@ def test_a_name_match_the_values_contradict_is_not_used(tmp_path: Path) -> None:
     assert yaml.safe_load(text)["source"]["date_format"] == "%d.%m.%Y"
 
 
-def test_dates_that_do_not_tell_day_from_month_leave_a_placeholder(tmp_path: Path) -> None:
+def test_dates_that_do_not_tell_day_from_month_leave_a_placeholder(
+    cli: Cli, tmp_path: Path
+) -> None:
     export = write_export(
         tmp_path,
         "Phone,Date,Customer ID\n+1 212 736 5000,03/01/2027,C-1\n+1 617 253 1000,04/02/2027,C-2\n",
@@ -269,7 +269,7 @@ def test_dates_that_do_not_tell_day_from_month_leave_a_placeholder(tmp_path: Pat
     assert cli("validate", str(manifest), "--now", NOW).exit_code == 0
 
 
-def test_the_sample_is_the_first_200_rows(tmp_path: Path) -> None:
+def test_the_sample_is_the_first_200_rows(cli: Cli, tmp_path: Path) -> None:
     rows = "".join(f"+49 170 {1000000 + n},K-{n}\n" for n in range(500))
     export = write_export(tmp_path, "Telefon,Kundennummer\n" + rows)
     result = cli("init", str(export))
@@ -279,8 +279,8 @@ def test_the_sample_is_the_first_200_rows(tmp_path: Path) -> None:
     assert "200 of 200 sample values are phone numbers" in text
 
 
-def test_an_existing_manifest_is_kept_unless_forced(tmp_path: Path) -> None:
-    _, manifest = init(tmp_path, "callbacks-us.csv")
+def test_an_existing_manifest_is_kept_unless_forced(cli: Cli, tmp_path: Path) -> None:
+    _, manifest = init(cli, tmp_path, "callbacks-us.csv")
     manifest.write_text("# mine\n", encoding="utf-8")
     again = cli("init", str(tmp_path / "callbacks-us.csv"))
     assert again.exit_code == 2
@@ -294,7 +294,7 @@ def test_an_existing_manifest_is_kept_unless_forced(tmp_path: Path) -> None:
     assert manifest.read_text(encoding="utf-8").startswith("# A manifest for callbacks-us.csv")
 
 
-def test_the_export_itself_is_never_the_output(tmp_path: Path) -> None:
+def test_the_export_itself_is_never_the_output(cli: Cli, tmp_path: Path) -> None:
     export = EXPORTS / "callbacks-us.csv"
     copy = tmp_path / export.name
     shutil.copy(export, copy)
@@ -304,7 +304,7 @@ def test_the_export_itself_is_never_the_output(tmp_path: Path) -> None:
     assert copy.read_bytes() == export.read_bytes()
 
 
-def test_the_manifest_must_be_where_it_may_read_the_export(tmp_path: Path) -> None:
+def test_the_manifest_must_be_where_it_may_read_the_export(cli: Cli, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     shutil.copy(EXPORTS / "callbacks-us.csv", data / "export.csv")
@@ -326,8 +326,8 @@ def test_the_manifest_must_be_where_it_may_read_the_export(tmp_path: Path) -> No
     assert yaml.safe_load(above.read_text(encoding="utf-8"))["source"]["path"] == "data/export.csv"
 
 
-def test_gitignore_lines_are_offered_and_added_once(tmp_path: Path) -> None:
-    result, _ = init(tmp_path, "callbacks-us.csv")
+def test_gitignore_lines_are_offered_and_added_once(cli: Cli, tmp_path: Path) -> None:
+    result, _ = init(cli, tmp_path, "callbacks-us.csv")
     assert "keep acdload's state and reports out of git" in result.stderr
     assert all(f"\n  {line}\n" in result.stderr + "\n" for line in GITIGNORE_LINES)
     assert not (tmp_path / ".gitignore").exists()
@@ -344,8 +344,8 @@ def test_gitignore_lines_are_offered_and_added_once(tmp_path: Path) -> None:
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8").splitlines() == lines
 
 
-def test_quiet_prints_nothing_and_verbose_says_why(tmp_path: Path) -> None:
-    quiet, _ = init(tmp_path, "termine-combined.csv", "-q")
+def test_quiet_prints_nothing_and_verbose_says_why(cli: Cli, tmp_path: Path) -> None:
+    quiet, _ = init(cli, tmp_path, "termine-combined.csv", "-q")
     assert quiet.exit_code == 0
     assert quiet.output == ""
     verbose = cli("init", str(tmp_path / "termine-combined.csv"), "--force", "-v")
@@ -355,8 +355,8 @@ def test_quiet_prints_nothing_and_verbose_says_why(tmp_path: Path) -> None:
     assert "phone numbers: 6 international" in verbose.stderr
 
 
-def test_init_then_apply_on_the_emulator_creates_every_row_once(tmp_path: Path) -> None:
-    _, manifest = init(tmp_path, "crm-rueckrufe-cp1252.csv")
+def test_init_then_apply_on_the_emulator_creates_every_row_once(cli: Cli, tmp_path: Path) -> None:
+    _, manifest = init(cli, tmp_path, "crm-rueckrufe-cp1252.csv")
     text = manifest.read_text(encoding="utf-8")
     manifest.write_text(fill(text, {**FILL, **CASES[0].fill}), encoding="utf-8")
     applied = run_acdload("apply", manifest.name, "--emulator", "--yes", cwd=tmp_path)

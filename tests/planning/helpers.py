@@ -1,4 +1,4 @@
-"""A small callback manifest, the payloads it renders to, and a way to run ``acdload``.
+"""A small callback manifest, the payloads it renders to, and its plan as JSON.
 
 The payloads are written out here by hand, not taken from ``acdload render``: the tests
 create them on the emulator through its HTTP API, so that ``exists`` is decided against
@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
+from tests.cli_runner import Cli
 from tests.emulator_support import EmulatorHandle
 
 NOW = "2026-12-01T08:00:00"
@@ -97,12 +97,9 @@ def server_records(handle: EmulatorHandle) -> list[dict[str, Any]]:
     return records
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    """``acdload ARGS...`` in this process, with the clock fixed."""
-    return CliRunner().invoke(main, [*args, "--now", NOW], env=env, catch_exceptions=False)
-
-
-def plan_json(*args: str, env: dict[str, str] | None = None) -> tuple[Result, dict[str, Any]]:
+def plan_json(
+    run: Cli, *args: str, env: dict[str, str] | None = None
+) -> tuple[Result, dict[str, Any]]:
     result = run("plan", *args, "--format", "json", env=env)
     document: dict[str, Any] = json.loads(result.stdout) if result.stdout else {}
     return result, document

@@ -10,6 +10,7 @@ import pytest
 
 from acdload.cli.target_options import EMULATOR_TOKEN
 from acdload.emulator import Emulator, EmulatorConfig
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 from tests.planning.helpers import (
     EVENTS,
@@ -19,7 +20,6 @@ from tests.planning.helpers import (
     against,
     create_on_server,
     plan_json,
-    run,
     write_manifest,
 )
 
@@ -44,9 +44,9 @@ def closed_port() -> int:
     return port
 
 
-def test_empty_server_plans_every_event_as_create(emulator: RunningEmulator) -> None:
+def test_empty_server_plans_every_event_as_create(run: Cli, emulator: RunningEmulator) -> None:
     options, env = against(emulator)
-    result, document = plan_json(MANIFEST, *options, env=env)
+    result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
     assert document["target"] == emulator.base_url
     assert document["summary"] == {"create": 3, "exists": 0, "drift": 0}
@@ -69,10 +69,10 @@ def test_empty_server_plans_every_event_as_create(emulator: RunningEmulator) -> 
     ]
 
 
-def test_events_created_through_the_api_plan_as_exists(emulator: RunningEmulator) -> None:
+def test_events_created_through_the_api_plan_as_exists(run: Cli, emulator: RunningEmulator) -> None:
     ids = create_on_server(emulator, PAYLOADS)
     options, env = against(emulator)
-    result, document = plan_json(MANIFEST, *options, env=env)
+    result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
     assert document["summary"] == {"create": 0, "exists": 3, "drift": 0}
     assert [a["event_id"] for a in document["actions"]] == ids
@@ -80,12 +80,12 @@ def test_events_created_through_the_api_plan_as_exists(emulator: RunningEmulator
 
 
 def test_changed_subject_is_drift_with_the_difference(
-    emulator: RunningEmulator, tmp_path: Path
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     ids = create_on_server(emulator, PAYLOADS)
     write_manifest(tmp_path, [EVENTS[0], EVENTS[1] + '    Subject: "Call Jonas"\n', EVENTS[2]])
     options, env = against(emulator)
-    result, document = plan_json(MANIFEST, *options, env=env)
+    result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
     assert document["summary"] == {"create": 0, "exists": 2, "drift": 1}
     drift = document["actions"][1]
@@ -102,7 +102,7 @@ def test_changed_subject_is_drift_with_the_difference(
 
 
 def test_detailed_exitcode_is_4_with_creates_pending_and_0_without(
-    emulator: RunningEmulator, tmp_path: Path
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     options, env = against(emulator)
     assert run("plan", MANIFEST, *options, "--detailed-exitcode", env=env).exit_code == 4
@@ -114,8 +114,8 @@ def test_detailed_exitcode_is_4_with_creates_pending_and_0_without(
     assert drifted.exit_code == 0  # drift alone is not a pending change
 
 
-def test_offline_plans_everything_as_create_without_a_server() -> None:
-    result, document = plan_json(MANIFEST, "--offline")
+def test_offline_plans_everything_as_create_without_a_server(run: Cli) -> None:
+    result, document = plan_json(run, MANIFEST, "--offline")
     assert result.exit_code == 0, result.output
     assert document["target"] is None
     assert document["summary"] == {"create": 3, "exists": 0, "drift": 0}
@@ -126,8 +126,8 @@ def test_offline_plans_everything_as_create_without_a_server() -> None:
     )
 
 
-def test_emulator_keeps_its_state_in_the_current_directory(tmp_path: Path) -> None:
-    first, document = plan_json(MANIFEST, "--emulator")
+def test_emulator_keeps_its_state_in_the_current_directory(run: Cli, tmp_path: Path) -> None:
+    first, document = plan_json(run, MANIFEST, "--emulator")
     assert first.exit_code == 0, first.output
     state = tmp_path / ".acdload"
     assert document["target"] == f"emulator:{state}"
@@ -144,14 +144,14 @@ def test_emulator_keeps_its_state_in_the_current_directory(tmp_path: Path) -> No
         handle = RunningEmulator(emulator.base_url, token, 1000, config.db, emulator)
         create_on_server(handle, PAYLOADS[:2])
     # ... and the next --emulator run sees them.
-    second, document = plan_json(MANIFEST, "--emulator")
+    second, document = plan_json(run, MANIFEST, "--emulator")
     assert second.exit_code == 0, second.output
     assert document["summary"] == {"create": 1, "exists": 2, "drift": 0}
     assert token_file.read_text().strip() == token
 
 
 def test_token_from_a_file_never_appears_in_output_or_plan_file(
-    emulator: RunningEmulator, tmp_path: Path
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     (tmp_path / "token").write_text(emulator.token + "\n")
     args = [MANIFEST, "--base-url", emulator.base_url, "--token-file", "token", "--out", "p.json"]
@@ -162,7 +162,7 @@ def test_token_from_a_file_never_appears_in_output_or_plan_file(
         assert emulator.token not in (tmp_path / "p.json").read_text()
 
 
-def test_wrong_token_is_exit_3_with_a_message(emulator: RunningEmulator) -> None:
+def test_wrong_token_is_exit_3_with_a_message(run: Cli, emulator: RunningEmulator) -> None:
     result = run("plan", MANIFEST, "--base-url", emulator.base_url, env={"ACDLOAD_TOKEN": "nope"})
     assert result.exit_code == 3
     assert "refused the token (HTTP 401" in result.stderr
@@ -170,7 +170,7 @@ def test_wrong_token_is_exit_3_with_a_message(emulator: RunningEmulator) -> None
     assert result.stdout == ""
 
 
-def test_wrong_base_url_is_exit_3_with_a_message(emulator: RunningEmulator) -> None:
+def test_wrong_base_url_is_exit_3_with_a_message(run: Cli, emulator: RunningEmulator) -> None:
     wrong = emulator.base_url.replace("/rest/", "/jtel/rest/")
     result = run("plan", MANIFEST, "--base-url", wrong, env={"ACDLOAD_TOKEN": emulator.token})
     assert result.exit_code == 3
@@ -179,35 +179,35 @@ def test_wrong_base_url_is_exit_3_with_a_message(emulator: RunningEmulator) -> N
 
 
 @pytest.mark.usefixtures("no_backoff")
-def test_server_down_is_exit_3_with_a_message() -> None:
+def test_server_down_is_exit_3_with_a_message(run: Cli) -> None:
     url = f"http://127.0.0.1:{closed_port()}/rest/v1.0/1000"
     result = run("plan", MANIFEST, "--base-url", url, env={"ACDLOAD_TOKEN": "t"})
     assert result.exit_code == 3
     assert f"cannot reach {url}" in result.stderr
 
 
-def test_base_url_from_the_environment(emulator: RunningEmulator) -> None:
+def test_base_url_from_the_environment(run: Cli, emulator: RunningEmulator) -> None:
     env = {"ACDLOAD_BASE_URL": emulator.base_url, "ACDLOAD_TOKEN": emulator.token}
-    result, document = plan_json(MANIFEST, env=env)
+    result, document = plan_json(run, MANIFEST, env=env)
     assert result.exit_code == 0, result.output
     assert document["target"] == emulator.base_url
 
 
-def test_no_target_is_a_usage_error_naming_the_ways_to_give_one() -> None:
+def test_no_target_is_a_usage_error_naming_the_ways_to_give_one(run: Cli) -> None:
     result = run("plan", MANIFEST)
     assert result.exit_code == 2
     for name in ("--base-url", "ACDLOAD_BASE_URL", "--emulator", "--offline"):
         assert name in result.stderr
 
 
-def test_two_targets_are_a_usage_error() -> None:
+def test_two_targets_are_a_usage_error(run: Cli) -> None:
     result = run("plan", MANIFEST, "--offline", "--emulator")
     assert result.exit_code == 2
     assert "cannot be used together" in result.stderr
 
 
 @pytest.mark.usefixtures("no_backoff")
-def test_invalid_manifest_is_exit_1_and_nothing_is_fetched(tmp_path: Path) -> None:
+def test_invalid_manifest_is_exit_1_and_nothing_is_fetched(run: Cli, tmp_path: Path) -> None:
     write_manifest(tmp_path, [EVENTS[0], '  - Sender: "+49 170 1234502"\n    Bogus: 1\n'])
     # A fetch would fail with exit 3 (nothing listens there), and --emulator would
     # leave its state behind: exit 1 and no state prove nothing was asked.
@@ -220,12 +220,12 @@ def test_invalid_manifest_is_exit_1_and_nothing_is_fetched(tmp_path: Path) -> No
     assert not (tmp_path / ".acdload").exists()
 
 
-def test_missing_manifest_is_a_usage_error() -> None:
+def test_missing_manifest_is_a_usage_error(run: Cli) -> None:
     assert run("plan", "nothing.yaml", "--offline").exit_code == 2
 
 
 def test_redact_masks_numbers_in_text_and_markdown_but_not_json(
-    emulator: RunningEmulator, tmp_path: Path
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     create_on_server(emulator, PAYLOADS[:1])
     write_manifest(tmp_path, [EVENTS[0] + '    Subject: "Call 491701234599"\n', *EVENTS[1:]])
@@ -237,11 +237,11 @@ def test_redact_masks_numbers_in_text_and_markdown_but_not_json(
             assert number not in result.output
         assert "4917******02" in result.stdout
         assert "4917******99" in result.stdout  # the drifted Subject too
-    result, document = plan_json(MANIFEST, *options, "--redact", env=env)
+    result, document = plan_json(run, MANIFEST, *options, "--redact", env=env)
     assert document["actions"][1]["payload"]["Sender"] == "491701234502"
 
 
-def test_redact_masks_validation_warnings_too(tmp_path: Path) -> None:
+def test_redact_masks_validation_warnings_too(run: Cli, tmp_path: Path) -> None:
     write_manifest(tmp_path, [EVENTS[0] + '    Receiver: "+49 199 00112233"\n'])
     result = run("plan", MANIFEST, "--offline", "--redact")
     assert result.exit_code == 0
@@ -249,7 +249,7 @@ def test_redact_masks_validation_warnings_too(tmp_path: Path) -> None:
     assert "4919900112233" not in result.output
 
 
-def test_verbose_lists_unchanged_events(emulator: RunningEmulator) -> None:
+def test_verbose_lists_unchanged_events(run: Cli, emulator: RunningEmulator) -> None:
     create_on_server(emulator, PAYLOADS[:1])
     options, env = against(emulator)
     quiet = run("plan", MANIFEST, *options, env=env).stdout.splitlines()
@@ -258,13 +258,15 @@ def test_verbose_lists_unchanged_events(emulator: RunningEmulator) -> None:
     assert len(loud) == 4 and loud[1].startswith(f"= exists {MANIFEST}:9 ")
 
 
-def test_no_colour_outside_a_terminal_and_with_no_color(emulator: RunningEmulator) -> None:
+def test_no_colour_outside_a_terminal_and_with_no_color(
+    run: Cli, emulator: RunningEmulator
+) -> None:
     options, env = against(emulator)
     result = run("plan", MANIFEST, *options, env=env)
     assert "\x1b[" not in result.output
 
 
-def test_help_explains_with_an_example() -> None:
+def test_help_explains_with_an_example(run: Cli) -> None:
     result = run("plan", "--help")
     assert result.exit_code == 0
     assert "Example:" in result.stdout and "acdload plan examples/ --emulator" in result.stdout

@@ -13,6 +13,7 @@ from acdload.check.pipeline import CheckOptions, Prepared, prepare
 from acdload.errors import StalePlanError, UsageProblem
 from acdload.planning.saved import SavedPlan, load_plan, records_fingerprint
 from acdload.planning.verify import fresh_plan, planned_paths
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 from tests.planning.helpers import (
     EVENTS,
@@ -21,7 +22,6 @@ from tests.planning.helpers import (
     PAYLOADS,
     against,
     create_on_server,
-    run,
     server_records,
     write_manifest,
 )
@@ -35,7 +35,9 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_manifest(tmp_path)
 
 
-def save(emulator: RunningEmulator, *extra: str, paths: tuple[str, ...] = (MANIFEST,)) -> Path:
+def save(
+    run: Cli, emulator: RunningEmulator, *extra: str, paths: tuple[str, ...] = (MANIFEST,)
+) -> Path:
     options, env = against(emulator)
     result = run("plan", *paths, *options, "--out", "plan.json", *extra, env=env)
     assert result.exit_code == 0, result.output
@@ -57,9 +59,9 @@ def stale_hint(emulator: RunningEmulator, path: Path, label: str | None = None) 
     return caught.value.hint
 
 
-def test_plan_file_document_and_mode(emulator: RunningEmulator) -> None:
+def test_plan_file_document_and_mode(run: Cli, emulator: RunningEmulator) -> None:
     ids = create_on_server(emulator, PAYLOADS[:1])
-    path = save(emulator)
+    path = save(run, emulator)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     document = json.loads(path.read_text())
     assert document["format"] == "acdload-plan" and document["version"] == 1
@@ -78,9 +80,9 @@ def test_plan_file_document_and_mode(emulator: RunningEmulator) -> None:
     assert "created" in document
 
 
-def test_plan_file_round_trips(emulator: RunningEmulator) -> None:
+def test_plan_file_round_trips(run: Cli, emulator: RunningEmulator) -> None:
     create_on_server(emulator, PAYLOADS[:1])
-    path = save(emulator)
+    path = save(run, emulator)
     saved = load_plan(path)
     options, env = against(emulator)
     json_out = run("plan", MANIFEST, *options, "--format", "json", env=env)
@@ -91,46 +93,50 @@ def test_plan_file_round_trips(emulator: RunningEmulator) -> None:
     assert again.actions == saved.actions
 
 
-def test_an_existing_plan_file_is_replaced_and_made_private(emulator: RunningEmulator) -> None:
+def test_an_existing_plan_file_is_replaced_and_made_private(
+    run: Cli, emulator: RunningEmulator
+) -> None:
     Path("plan.json").write_text("old")
     Path("plan.json").chmod(0o644)
-    path = save(emulator)
+    path = save(run, emulator)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert load_plan(path).plan.summary["create"] == 3
 
 
-def test_fresh_despite_unrelated_server_changes(emulator: RunningEmulator) -> None:
-    path = save(emulator)
+def test_fresh_despite_unrelated_server_changes(run: Cli, emulator: RunningEmulator) -> None:
+    path = save(run, emulator)
     other = {**PAYLOADS[0], "Sender": "491709999999", "Subject": "someone else"}
     create_on_server(emulator, [other])
     saved = load_plan(path)
     fresh_plan(saved, load(saved), server_records(emulator), emulator.base_url)
 
 
-def test_stale_when_a_manifest_changed(emulator: RunningEmulator, tmp_path: Path) -> None:
-    path = save(emulator)
+def test_stale_when_a_manifest_changed(run: Cli, emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = save(run, emulator)
     write_manifest(tmp_path, EVENTS[:2])
     assert "manifests changed" in stale_hint(emulator, path)
 
 
-def test_stale_when_a_manifest_is_gone(emulator: RunningEmulator) -> None:
-    path = save(emulator)
+def test_stale_when_a_manifest_is_gone(run: Cli, emulator: RunningEmulator) -> None:
+    path = save(run, emulator)
     Path(MANIFEST).unlink()
     assert "manifests changed" in stale_hint(emulator, path)
 
 
 def test_stale_when_a_file_is_added_to_a_planned_directory(
-    emulator: RunningEmulator, tmp_path: Path
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
     folder = tmp_path / "load"
     folder.mkdir()
     write_manifest(folder)
-    path = save(emulator, paths=("load",))
+    path = save(run, emulator, paths=("load",))
     write_manifest(folder, ['  - Sender: "+49 170 1234509"\n    UserData: "X"\n'], name="more.yaml")
     assert "load/more.yaml is new" in stale_hint(emulator, path)
 
 
-def test_stale_when_a_csv_source_changed(emulator: RunningEmulator, tmp_path: Path) -> None:
+def test_stale_when_a_csv_source_changed(
+    run: Cli, emulator: RunningEmulator, tmp_path: Path
+) -> None:
     (tmp_path / "rows.csv").write_text("phone,ref\n+49 170 1234501,R-1\n")
     (tmp_path / "campaign.yaml").write_text(
         "version: 1\n"
@@ -138,29 +144,29 @@ def test_stale_when_a_csv_source_changed(emulator: RunningEmulator, tmp_path: Pa
         "templates: {Subject: 'Call {{ Sender }}'}\n"
         "source: {path: rows.csv, columns: {phone: Sender, ref: UserData}}\n"
     )
-    path = save(emulator, paths=("campaign.yaml",))
+    path = save(run, emulator, paths=("campaign.yaml",))
     assert load_plan(path).manifests.files == ("campaign.yaml", "rows.csv")
     (tmp_path / "rows.csv").write_text("phone,ref\n+49 170 1234501,R-2\n")
     assert "manifests changed" in stale_hint(emulator, path)
 
 
-def test_stale_for_another_target(emulator: RunningEmulator) -> None:
-    path = save(emulator)
+def test_stale_for_another_target(run: Cli, emulator: RunningEmulator) -> None:
+    path = save(run, emulator)
     other = "https://jtel.example.com/rest/v1.0/1000"
     hint = stale_hint(emulator, path, label=other)
     assert f"made for {emulator.base_url}, not for {other}" in hint
 
 
-def test_stale_when_a_planned_create_now_exists(emulator: RunningEmulator) -> None:
-    path = save(emulator)
+def test_stale_when_a_planned_create_now_exists(run: Cli, emulator: RunningEmulator) -> None:
+    path = save(run, emulator)
     ids = create_on_server(emulator, PAYLOADS[1:2])
     hint = stale_hint(emulator, path)
     assert f"planned as create at {MANIFEST}:12 now exists on the server (event {ids[0]})" in hint
 
 
-def test_stale_when_an_exists_event_is_gone(emulator: RunningEmulator) -> None:
+def test_stale_when_an_exists_event_is_gone(run: Cli, emulator: RunningEmulator) -> None:
     ids = create_on_server(emulator, PAYLOADS[:1])
-    path = save(emulator)
+    path = save(run, emulator)
     saved = load_plan(path)
     with pytest.raises(StalePlanError) as caught:
         fresh_plan(saved, load(saved), [], emulator.base_url)  # the server lost every event
@@ -169,7 +175,7 @@ def test_stale_when_an_exists_event_is_gone(emulator: RunningEmulator) -> None:
     )
 
 
-def test_offline_plan_cannot_be_applied() -> None:
+def test_offline_plan_cannot_be_applied(run: Cli) -> None:
     result = run("plan", MANIFEST, "--offline", "--out", "plan.json")
     assert result.exit_code == 0
     saved = load_plan("plan.json")
@@ -195,7 +201,7 @@ def test_a_file_that_is_not_a_plan_is_a_usage_error(text: str, why: str) -> None
     assert why in caught.value.message
 
 
-def test_out_into_a_missing_directory_is_a_usage_error() -> None:
+def test_out_into_a_missing_directory_is_a_usage_error(run: Cli) -> None:
     result = run("plan", MANIFEST, "--offline", "--out", "no/such/dir/plan.json")
     assert result.exit_code == 2
     assert "cannot write --out" in result.stderr

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from acdload.cli import main
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 
 MANIFEST = """\
@@ -39,9 +39,9 @@ BOTH = "groups:\n  - id: 235\n  - id: 236\n"
 BOM = "\ufeff"
 
 
-def acdload(emulator: RunningEmulator, *args: str) -> Result:
+def acdload(cli: Cli, emulator: RunningEmulator, *args: str) -> Result:
     env = {"ACDLOAD_BASE_URL": emulator.base_url, "ACDLOAD_TOKEN": emulator.token}
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+    return cli(*args, env=env)
 
 
 def payloads(result: Result) -> list[dict[str, object]]:
@@ -71,12 +71,16 @@ def server(
 
 
 def test_plain_is_the_default_and_writes_what_it_always_did(
+    cli: Cli,
     server: Callable[[str], RunningEmulator],
 ) -> None:
     emulator = server(ONLY_235)
-    default = acdload(emulator, "apply", "campaign.yaml", "--yes", "--failed-csv", "default.csv")
+    default = acdload(
+        cli, emulator, "apply", "campaign.yaml", "--yes", "--failed-csv", "default.csv"
+    )
     assert default.exit_code == 1, default.output
     plain = acdload(
+        cli,
         emulator, "apply", "campaign.yaml", "--yes", "--failed-csv", "plain.csv",
         "--csv-dialect", "plain",
     )  # fmt: skip
@@ -96,14 +100,17 @@ def test_plain_is_the_default_and_writes_what_it_always_did(
     ("dialect", "delimiter"), [("excel", ","), ("excel-semicolon", ";"), ("plain", ",")]
 )
 def test_a_failed_csv_loads_back_unchanged(
-    server: Callable[[str], RunningEmulator], dialect: str, delimiter: str
+    cli: Cli, server: Callable[[str], RunningEmulator], dialect: str, delimiter: str
 ) -> None:
     emulator = server(ONLY_235)
     wanted = [
-        p for p in payloads(acdload(emulator, "render", "campaign.yaml")) if p["AcdGroupsID"] == 236
+        p
+        for p in payloads(acdload(cli, emulator, "render", "campaign.yaml"))
+        if p["AcdGroupsID"] == 236
     ]
 
     first = acdload(
+        cli,
         emulator, "apply", "campaign.yaml", "--yes", "--failed-csv", "failed.csv",
         "--csv-dialect", dialect,
     )  # fmt: skip
@@ -117,23 +124,24 @@ def test_a_failed_csv_loads_back_unchanged(
     assert rows[2][3] == "'=HYPERLINK(1)"  # the formula guard stays in every dialect
     assert rows[1][4] == "line one\r\nline two\nline three"
     # What the file holds is exactly what failed, read back as acdload reads a load.
-    assert payloads(acdload(emulator, "render", "failed.csv")) == wanted
+    assert payloads(acdload(cli, emulator, "render", "failed.csv")) == wanted
 
     emulator = server(BOTH)  # the group exists now: the same file goes through
-    again = acdload(emulator, "apply", "failed.csv", "--yes")
+    again = acdload(cli, emulator, "apply", "failed.csv", "--yes")
     assert again.exit_code == 0, again.output
     assert "apply: 3 created" in again.stderr
-    plan = acdload(emulator, "plan", "campaign.yaml")
+    plan = acdload(cli, emulator, "plan", "campaign.yaml")
     assert plan.exit_code == 0, plan.output
     assert plan.stdout.startswith("0 to create, 4 unchanged, 0 drifted")  # as the manifest says
 
 
 @pytest.mark.parametrize(("dialect", "delimiter"), [("excel", ","), ("excel-semicolon", ";")])
 def test_the_report_csv_in_an_excel_dialect(
-    server: Callable[[str], RunningEmulator], dialect: str, delimiter: str
+    cli: Cli, server: Callable[[str], RunningEmulator], dialect: str, delimiter: str
 ) -> None:
     emulator = server(ONLY_235)
     done = acdload(
+        cli,
         emulator, "apply", "campaign.yaml", "--yes", "--report-csv", "report.csv",
         "--csv-dialect", dialect,
     )  # fmt: skip
@@ -153,9 +161,11 @@ def test_the_report_csv_in_an_excel_dialect(
     assert rows[1]["error"].startswith("AcdGroupsID")
 
 
-def test_an_unknown_dialect_is_a_usage_error(server: Callable[[str], RunningEmulator]) -> None:
+def test_an_unknown_dialect_is_a_usage_error(
+    cli: Cli, server: Callable[[str], RunningEmulator]
+) -> None:
     emulator = server(ONLY_235)
-    result = acdload(emulator, "apply", "campaign.yaml", "--yes", "--csv-dialect", "excel-de")
+    result = acdload(cli, emulator, "apply", "campaign.yaml", "--yes", "--csv-dialect", "excel-de")
     assert result.exit_code == 2
     assert "'excel-de' is not one of 'plain', 'excel', 'excel-semicolon'" in result.stderr
     assert not Path(".acdload/journal.jsonl").exists()  # nothing was sent

@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from acdload.planning.matching import Action, ActionName, Plan
-from acdload.reports.plan import PLAN_REPORTERS, shown_pair, wants_color
+from acdload.reports.plan import PLAN_REPORTERS, wants_color
+from acdload.reports.plan_values import shown_pair
 
 TARGET = "https://jtel.example.com/rest/v1.0/1000"
 KEY = ("AcdEventTypesID", "Sender", "UserData")

@@ -9,10 +9,9 @@ from xml.etree import ElementTree
 
 import jsonschema
 import pytest
-from click.testing import CliRunner, Result
 
-from acdload.cli import main
 from acdload.reports.problem_files import artifact_uri
+from tests.cli_runner import Cli
 
 SARIF_SCHEMA = Path(__file__).parent.parent / "data" / "sarif" / "sarif-schema-2.1.0.json"
 NOW = "2026-11-28T12:00:00"
@@ -59,10 +58,6 @@ def _manifests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env)
-
-
 def sarif_validator() -> jsonschema.Draft4Validator:
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft4Validator.check_schema(schema)
@@ -76,8 +71,8 @@ def sarif_of(path: str) -> dict[str, Any]:
     return document
 
 
-def test_sarif_is_valid_sarif_2_1_0_with_every_problem_at_its_line() -> None:
-    result = run("validate", "manifests", "--now", NOW, "--sarif", "out.sarif", "--max-errors", "1")
+def test_sarif_is_valid_sarif_2_1_0_with_every_problem_at_its_line(cli: Cli) -> None:
+    result = cli("validate", "manifests", "--now", NOW, "--sarif", "out.sarif", "--max-errors", "1")
     assert result.exit_code == 1
     document = sarif_of("out.sarif")
     assert document["version"] == "2.1.0"
@@ -115,8 +110,8 @@ def test_sarif_is_valid_sarif_2_1_0_with_every_problem_at_its_line() -> None:
     assert sorted(rules) == rules == sorted({f[0] for f in found})
 
 
-def test_sarif_of_a_clean_run_is_valid_and_empty() -> None:
-    result = run("validate", "manifests/a-good.yaml", "--sarif", "clean.sarif")
+def test_sarif_of_a_clean_run_is_valid_and_empty(cli: Cli) -> None:
+    result = cli("validate", "manifests/a-good.yaml", "--sarif", "clean.sarif")
     assert result.exit_code == 0, result.output
     document = sarif_of("clean.sarif")
     assert document["runs"][0]["results"] == []
@@ -128,8 +123,8 @@ def test_artifact_uris_are_uri_references() -> None:
     assert artifact_uri("/srv/loads/x.yaml") == "file:///srv/loads/x.yaml"
 
 
-def test_junit_has_one_test_case_per_file_failing_on_errors() -> None:
-    result = run("validate", "manifests", "--now", NOW, "--junit", "out.xml", "--format", "json")
+def test_junit_has_one_test_case_per_file_failing_on_errors(cli: Cli) -> None:
+    result = cli("validate", "manifests", "--now", NOW, "--junit", "out.xml", "--format", "json")
     assert result.exit_code == 1
     json.loads(result.output)  # --format still decides stdout
     suite = ElementTree.parse("out.xml").getroot()
@@ -159,21 +154,21 @@ def test_junit_has_one_test_case_per_file_failing_on_errors() -> None:
     assert cases["manifests/d bad.csv"].find("failure") is not None
 
 
-def test_junit_with_strict_fails_on_warnings() -> None:
-    run("validate", "manifests/c-past.yaml", "--now", NOW, "--strict", "--junit", "out.xml")
+def test_junit_with_strict_fails_on_warnings(cli: Cli) -> None:
+    cli("validate", "manifests/c-past.yaml", "--now", NOW, "--strict", "--junit", "out.xml")
     suite = ElementTree.parse("out.xml").getroot()
     assert suite.get("failures") == "1"
 
 
-def test_junit_names_a_file_that_could_not_be_parsed() -> None:
+def test_junit_names_a_file_that_could_not_be_parsed(cli: Cli) -> None:
     Path("broken.yaml").write_text("version: 1\nevents: [\n", encoding="utf-8")
-    run("validate", "broken.yaml", "--junit", "out.xml")
+    cli("validate", "broken.yaml", "--junit", "out.xml")
     cases = [case.get("name") for case in ElementTree.parse("out.xml").getroot().iter("testcase")]
     assert cases == ["broken.yaml"]
 
 
-def test_plan_writes_the_files_before_it_stops_on_invalid_input() -> None:
-    result = run(
+def test_plan_writes_the_files_before_it_stops_on_invalid_input(cli: Cli) -> None:
+    result = cli(
         "plan",
         "manifests",
         "--offline",
@@ -189,8 +184,8 @@ def test_plan_writes_the_files_before_it_stops_on_invalid_input() -> None:
     assert ElementTree.parse("plan.xml").getroot().get("name") == "acdload plan"
 
 
-def test_plan_of_a_valid_load_writes_passing_files() -> None:
-    result = run(
+def test_plan_of_a_valid_load_writes_passing_files(cli: Cli) -> None:
+    result = cli(
         "plan", "manifests/a-good.yaml", "--offline", "--sarif", "p.sarif", "--junit", "p.xml"
     )
     assert result.exit_code == 0, result.output
@@ -208,10 +203,10 @@ def test_plan_of_a_valid_load_writes_passing_files() -> None:
     ],
 )
 def test_format_auto_picks_github_annotations_inside_github_actions(
-    format_args: list[str], github_actions: str | None, annotations: bool
+    cli: Cli, format_args: list[str], github_actions: str | None, annotations: bool
 ) -> None:
     env = {"GITHUB_ACTIONS": github_actions} if github_actions else None
-    result = run("validate", "manifests/b-bad.yaml", *format_args, env=env)
+    result = cli("validate", "manifests/b-bad.yaml", *format_args, env=env)
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
     if annotations:

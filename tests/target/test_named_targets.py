@@ -10,12 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from acdload.cli import main
 from acdload.errors import UsageProblem
 from acdload.target.config import Config, load_config
 from acdload.target.resolve import Target, resolve_target
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 
 STAGING = "https://staging.example.com/rest/v1.0/1000"
@@ -265,10 +264,6 @@ def test_a_configured_base_url_is_checked_like_a_flag() -> None:
 # Through the command line --------------------------------------------------------------
 
 
-def invoke(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=env)
-
-
 MANIFEST = """\
 version: 1
 defaults: {AcdEventTypesID: 6, AcdGroupsID: 235, Subject: "Ticket {{ UserData }}"}
@@ -277,34 +272,34 @@ events:
 """
 
 
-def test_plan_and_apply_use_a_named_target(emulator: RunningEmulator) -> None:
+def test_plan_and_apply_use_a_named_target(cli: Cli, emulator: RunningEmulator) -> None:
     config_file(
         f'[targets.local]\nbase_url = "{emulator.base_url}"\ntoken_env = "LOCAL_JTEL_TOKEN"\n'
     )
     Path("tickets.yaml").write_text(MANIFEST, encoding="utf-8")
     env = {"LOCAL_JTEL_TOKEN": emulator.token, "ACDLOAD_TOKEN": "not-this-one"}
-    planned = invoke("plan", "tickets.yaml", "--target", "local", "--timeout", "5", env=env)
+    planned = cli("plan", "tickets.yaml", "--target", "local", "--timeout", "5", env=env)
     assert planned.exit_code == 0, planned.output
     assert planned.stdout.startswith(
         f"1 to create, 0 unchanged, 0 drifted (target: {emulator.base_url})"
     )
-    applied = invoke("apply", "tickets.yaml", "--yes", "--target", "local", env=env)
+    applied = cli("apply", "tickets.yaml", "--yes", "--target", "local", env=env)
     assert applied.exit_code == 0, applied.output
-    replanned = invoke("plan", "tickets.yaml", env={**env, "ACDLOAD_TARGET": "local"})
+    replanned = cli("plan", "tickets.yaml", env={**env, "ACDLOAD_TARGET": "local"})
     assert replanned.stdout.startswith("0 to create, 1 unchanged")
 
 
-def test_base_url_with_target_on_the_command_line_exits_2() -> None:
+def test_base_url_with_target_on_the_command_line_exits_2(cli: Cli) -> None:
     config_file()
     Path("tickets.yaml").write_text(MANIFEST, encoding="utf-8")
-    result = invoke("plan", "tickets.yaml", "--base-url", FLAG_URL, "--target", "prod")
+    result = cli("plan", "tickets.yaml", "--base-url", FLAG_URL, "--target", "prod")
     assert result.exit_code == 2
     assert "--base-url and --target cannot be used together" in result.stderr
 
 
 @pytest.mark.parametrize("command", ["plan", "apply"])
-def test_plan_and_apply_share_the_target_options(command: str) -> None:
-    shown = invoke(command, "--help").stdout
+def test_plan_and_apply_share_the_target_options(cli: Cli, command: str) -> None:
+    shown = cli(command, "--help").stdout
     for option in (
         "--base-url",
         "--target",
@@ -316,8 +311,8 @@ def test_plan_and_apply_share_the_target_options(command: str) -> None:
         assert option in shown
 
 
-def test_a_missing_ca_bundle_is_a_usage_error() -> None:
+def test_a_missing_ca_bundle_is_a_usage_error(cli: Cli) -> None:
     Path("tickets.yaml").write_text(MANIFEST, encoding="utf-8")
-    result = invoke("plan", "tickets.yaml", "--base-url", FLAG_URL, "--ca-bundle", "nope.pem")
+    result = cli("plan", "tickets.yaml", "--base-url", FLAG_URL, "--ca-bundle", "nope.pem")
     assert result.exit_code == 2
     assert "'--ca-bundle'" in result.stderr

@@ -5,8 +5,8 @@ that want numbers and says which column was wrong. The reader only knows CSV: en
 delimiter, quoting, and rows that do not fit the header.
 
 Speed: the rows go straight from ``csv.reader`` into the table; the only per-row work is a
-length check, and cells are unguarded (``acdload.manifest.csvcells``) only when the text contains a
-guard at all. The cyclic garbage collector is paused meanwhile: it would otherwise re-scan
+length check, and cells are unguarded (``acdload.manifest.formula_guard``) only when the
+text contains a guard at all. The cyclic garbage collector is paused meanwhile: it would otherwise re-scan
 the growing table again and again although rows of strings can form no cycle.
 """
 
@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from acdload.gc_pause import collector_paused
-from acdload.manifest.csvcells import FORMULA_TRIGGERS, unguard
+from acdload.manifest.formula_guard import FORMULA_TRIGGERS, unguard
 from acdload.manifest.sources import CsvTable
 from acdload.manifest.sources.confine import read_regular
 from acdload.manifest.sources.decoding import decode

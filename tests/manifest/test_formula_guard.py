@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from acdload.manifest.csvcells import guard, unguard
+from acdload.manifest.formula_guard import guard, unguard
 
 # Texts rich in the characters that matter, so that the property meets them often.
 cells = st.text(alphabet=st.sampled_from("'=+-@\t\rab 0\n\"")) | st.text()
