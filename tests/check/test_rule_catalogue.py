@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from acdload.check import schema
 from acdload.check.rules.severities import DEFAULTS
-from acdload.cli import main
 from acdload.problems import RULES, Location, Problem, Severity, error, strict, warning
 from acdload.reports.problem_files import RULES_DOCS_URI
+from tests.cli_runner import Cli
 from tests.reports.test_problem_files import sarif_of
 
 REPO = Path(__file__).parent.parent.parent
@@ -163,12 +162,12 @@ events:
 
 @pytest.mark.parametrize("strict_flag", [[], ["--strict"]], ids=["default", "strict"])
 def test_sarif_describes_each_rule_found_from_the_catalogue(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strict_flag: list[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli, strict_flag: list[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
     Path("callbacks.yaml").write_text(MANIFEST, encoding="utf-8")
     args = ["validate", "callbacks.yaml", "--now", "2026-11-28T12:00:00", "--sarif", "out.sarif"]
-    result = CliRunner().invoke(main, args + strict_flag, catch_exceptions=False)
+    result = cli(*args, *strict_flag)
     assert result.exit_code == 1, result.output
     (run,) = sarif_of("out.sarif")["runs"]  # valid against the vendored SARIF 2.1.0 schema
     described = {rule["id"]: rule for rule in run["tool"]["driver"]["rules"]}
