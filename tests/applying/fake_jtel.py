@@ -15,18 +15,26 @@ event answered 200 once the script is used up).
 
 from __future__ import annotations
 
+import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from acdload.applying.creates import Clock
+from acdload.applying.applier import Applier, ApplyOptions, ApplyRun, Result
+from acdload.applying.creates import Clock, Failpoint, no_failpoint
+from acdload.applying.journal import Journal
 from acdload.errors import TargetError
 from acdload.planning.matching import Action, ActionName
 from acdload.target.answers import Record
 from acdload.target.client import AnswerTimeout, CreateAnswer, TransportFailure
 
 KEY_FIELDS = ("AcdEventTypesID", "Sender", "UserData")
+TARGET = "https://jtel.example.com/rest/v1.0/1000"
+OPTIONS = ApplyOptions(timeout=2.0)
+SETTLE = 3.0
+"""The settle wait with OPTIONS: 1.5 x the timeout."""
 WALL_START = 1_800_000_000.0
 """The fake wall clock at monotonic 0: a date, so journal stamps look like real ones."""
 
@@ -226,3 +234,45 @@ def action(number: int, kind: ActionName = "create", event_id: int | None = None
     body = payload(number)
     key = {name: body[name] for name in KEY_FIELDS}
     return Action(number, "load.csv", number + 2, key, kind, event_id, {}, body)
+
+
+# -- running the applier against it -----------------------------------------------------------
+
+
+def apply(
+    tmp_path: Path,
+    server: FakeJtel,
+    actions: Sequence[Action],
+    options: ApplyOptions = OPTIONS,
+    *,
+    observer: Callable[[Result], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    failpoint: Failpoint = no_failpoint,
+) -> ApplyRun:
+    """One run of the real Applier against ``server`` on its clock, journal in ``tmp_path``."""
+    with Journal(tmp_path / "journal.jsonl", TARGET) as journal:
+        applier = Applier(
+            server,
+            journal,
+            options,
+            KEY_FIELDS,
+            observer,
+            should_stop,
+            clock=server.clock.clock(),
+            failpoint=failpoint,
+        )
+        return applier.run(actions)
+
+
+def journal_entries(tmp_path: Path) -> list[dict[str, Any]]:
+    lines = (tmp_path / "journal.jsonl").read_text("utf-8").splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def kinds(tmp_path: Path) -> list[str]:
+    """The journal's line kinds, in order: start, sent, done, end."""
+    return [entry["kind"] for entry in journal_entries(tmp_path)]
+
+
+def outcome(result: Result) -> tuple[str, int | None, int | None, int]:
+    return (result.outcome, result.event_id, result.http_status, result.attempts)
