@@ -13,13 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from acdload.applying.creates import CreateSender
-from acdload.applying.failpoint import (
-    FAILPOINT_ENV as FAILPOINT_ENV,
-)  # the kill tests' hook, kept here
+from acdload.applying.creates import (
+    SYSTEM_CLOCK,
+    Clock,
+    CreateSender,
+    Failpoint,
+    JtelApi,
+    no_failpoint,
+)
 from acdload.applying.journal import Carried, Journal, JournalError, KeyText, key_text
 from acdload.errors import AcdloadError, TargetError
-from acdload.target.client import JtelClient
+from acdload.target.answers import Record
 
 OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
 SUCCESS = frozenset({"created", "updated", "exists", "drift"})
@@ -89,7 +93,13 @@ class ApplyRun:
 Observer = Callable[[Result], None]
 
 
-def preflight(client: JtelClient, creates: Sequence[PlannedAction]) -> None:
+class EventTypesApi(Protocol):
+    """What preflight uses of ``target.client.JtelClient`` (a fake one in the unit tests)."""
+
+    def event_types(self) -> list[Record]: ...
+
+
+def preflight(client: EventTypesApi, creates: Sequence[PlannedAction]) -> None:
     """Stop before anything is sent when a systematic mistake would fail every create.
 
     Reading the event types also proves the token works for more than the event list.
@@ -108,26 +118,39 @@ def preflight(client: JtelClient, creates: Sequence[PlannedAction]) -> None:
 
 
 class Applier:
+    """Runs one load against one server.
+
+    ``clock`` (time, waits, jitter) and ``failpoint`` are production's unless a test passes
+    its own: a fake clock makes every wait and budget of a run assertable in milliseconds,
+    and a failpoint lets the kill tests die at an exact phase of a create.
+    """
+
     def __init__(
         self,
-        client: JtelClient,
+        client: JtelApi,
         journal: Journal,
         options: ApplyOptions,
         key_fields: tuple[str, ...],
         observer: Observer | None = None,
         should_stop: Callable[[], bool] = lambda: False,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        failpoint: Failpoint = no_failpoint,
     ) -> None:
         self._journal = journal
         self._options = options
-        self._sender = CreateSender(client, journal, options, key_fields)
+        self._clock = clock
+        self._sender = CreateSender(
+            client, journal, options, key_fields, clock=clock, failpoint=failpoint
+        )
         self._observer = observer or (lambda result: None)
         self._should_stop = should_stop
 
     def run(self, actions: Sequence[PlannedAction]) -> ApplyRun:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
-        run = ApplyRun(results)
+        run = ApplyRun(results, started=self._clock.wall())
         carried = self._journal.carried()
-        self._journal.start()
+        self._journal.start(run.started)
         failures = streak = 0
         stopped = False
         for action, result in zip(actions, results, strict=True):
@@ -164,9 +187,9 @@ class Applier:
                     stopped = failures >= self._options.max_failures  # only creates get here
             elif action.action == "create":
                 streak = 0
+        run.finished = self._clock.wall()
         if not stopped:
-            self._journal.end()
-        run.finished = time.time()
+            self._journal.end(run.finished)
         return run
 
     def _settle_unsent(

@@ -10,16 +10,19 @@ taken at its word either.
 
 from __future__ import annotations
 
-import os
+import math
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
 
-from acdload.applying.failpoint import FAILPOINT_ENV, Failpoint
 from acdload.applying.journal import Journal, KeyText
 from acdload.planning.matching import differences, key_function
 from acdload.safetext import server_text
-from acdload.target.client import RETRY_AFTER_CAP, CreateAnswer, JtelClient, TransportFailure
+from acdload.target.answers import Record
+from acdload.target.backoff import CREATE_FIRST_WAIT, retry_wait
+from acdload.target.client import CreateAnswer, TransportFailure
 
 if TYPE_CHECKING:
     from acdload.applying.applier import ApplyOptions, PlannedAction, Result
@@ -36,6 +39,46 @@ record differs in one of them is some other event, and this one was not stored."
 DONE, RETRY, AMBIGUOUS = "done", "retry", "ambiguous"
 """What one answer to a create means: settled, send again, or look the key up first."""
 
+Failpoint = Callable[[str], None]
+"""Called at three moments of every create request: ``before-send`` (the journal has its
+``sent``, the request is not made yet), ``in-flight`` (the request is being made) and
+``after-answer`` (the outcome is known, the journal's ``done`` is not written yet). In
+production it does nothing; the kill tests put a SIGKILL there
+(``tests/applying/failpoint.py``), at the moments a timer in a test cannot hit."""
+
+
+def no_failpoint(phase: str) -> None:
+    """Production's failpoint: nothing happens."""
+
+
+class JtelApi(Protocol):
+    """What apply uses of ``target.client.JtelClient``; the unit tests pass a fake one with
+    scripted answers."""
+
+    def create(self, payload: dict[str, Any]) -> CreateAnswer: ...
+    def list_events(self) -> list[Record]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """Where apply reads the time, waits and draws its jitter: the system's by default.
+
+    The unit tests pass a fake clock whose ``sleep`` only advances its time, so that every
+    wait apply decides on is asserted, never spent.
+    """
+
+    monotonic: Callable[[], float] = time.monotonic
+    """Deadlines, retry budgets and pacing."""
+    wall: Callable[[], float] = time.time
+    """Journal stamps and the run's start and end: what a later run (another process)
+    compares with."""
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+    """Backoff's random factor, in [0, 1)."""
+
+
+SYSTEM_CLOCK = Clock()
+
 
 class Lookup:
     """Finds events on the server by key: one full list per look-up (there is no filter).
@@ -45,7 +88,7 @@ class Lookup:
     event wins, as in plan.
     """
 
-    def __init__(self, client: JtelClient, key_fields: tuple[str, ...]) -> None:
+    def __init__(self, client: JtelApi, key_fields: tuple[str, ...]) -> None:
         self._client = client
         self._key_of = key_function(key_fields)
 
@@ -64,17 +107,21 @@ class CreateSender:
 
     def __init__(
         self,
-        client: JtelClient,
+        client: JtelApi,
         journal: Journal,
         options: ApplyOptions,
         key_fields: tuple[str, ...],
+        *,
+        clock: Clock,
+        failpoint: Failpoint,
     ) -> None:
         self._client = client
         self._journal = journal
         self._options = options
         self._lookup = Lookup(client, key_fields)
-        self._last_send = 0.0
-        self._failpoint = Failpoint(os.environ.get(FAILPOINT_ENV))
+        self._clock = clock
+        self._failpoint = failpoint
+        self._last_send = -math.inf
         self._claimed: dict[int, str] = {}
         """Event ID -> the event of this run that it is (``file:line``): a create answered
         with one of these IDs was not stored as that event."""
@@ -85,42 +132,51 @@ class CreateSender:
             self._claimed.setdefault(result.event_id, f"{result.file}:{result.line}")
 
     def _pace(self) -> None:
+        clock = self._clock
         if self._options.rate:
-            wait = self._last_send + 1.0 / self._options.rate - time.monotonic()
+            wait = self._last_send + 1.0 / self._options.rate - clock.monotonic()
             if wait > 0:
-                time.sleep(wait)
-        self._last_send = time.monotonic()
+                clock.sleep(wait)
+        self._last_send = clock.monotonic()
+
+    def _retry_wait(self, attempt: int, retry_after: float | None, deadline: float) -> float:
+        """The wait before sending again (``backoff.retry_wait``), within the event's retry
+        budget, which ends at ``deadline``."""
+        budget = deadline - self._clock.monotonic()
+        return retry_wait(
+            attempt, retry_after, first=CREATE_FIRST_WAIT, budget=budget, jitter=self._clock.jitter
+        )
 
     def send(
         self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
     ) -> None:
         """``unanswered_since``: when an unfinished earlier run sent this create, no answer
         recorded; it may still land, so it is waited for and looked up before sending again."""
-        options = self._options
+        options, clock = self._options, self._clock
         settle = options.settle_seconds
         if settle is None:
             settle = options.timeout * SETTLE_FACTOR
         if unanswered_since is not None:
             # At most what a request sent just now would need: a journal written under
             # another clock, or tampered with, cannot hold the run for longer.
-            pending = unanswered_since + options.timeout + settle - time.time()
-            time.sleep(min(options.timeout + settle, max(0.0, pending)))
+            pending = unanswered_since + options.timeout + settle - clock.wall()
+            clock.sleep(min(options.timeout + settle, max(0.0, pending)))
             found = self._lookup.find(action.key)
             if found is not None:
                 result.outcome, result.event_id = "created", found
                 self.claim(result)
                 self._journal.done(action.index, key, result.outcome, result.event_id)
                 return
-        deadline = time.monotonic() + options.retry_seconds
+        deadline = clock.monotonic() + options.retry_seconds
         while True:
             self._pace()
             # Before every send, retries too: a resumed run waits from the last one. A send
             # the journal cannot record is not made: this raises JournalError first.
-            self._journal.sent(action.index, key)
+            self._journal.sent(action.index, key, clock.wall())
             result.attempts += 1
-            self._failpoint.hit("before-send")
-            self._failpoint.hit("in-flight")
-            wait: float | None
+            self._failpoint("before-send")
+            self._failpoint("in-flight")
+            wait: float | None  # before the look-up, or before sending again; None: backoff
             try:
                 answer = self._client.create(action.payload)
             except TransportFailure as exc:
@@ -131,11 +187,13 @@ class CreateSender:
                 verdict = self._judge(answer, action, result)
                 if verdict == DONE:
                     break
-                wait = _capped(answer.retry_after, deadline)
-            out_of_time = time.monotonic() >= deadline or result.attempts >= options.max_attempts
+                wait = answer.retry_after
+                if wait is not None:
+                    wait = self._retry_wait(result.attempts, wait, deadline)
+            out_of_time = clock.monotonic() >= deadline or result.attempts >= options.max_attempts
             if verdict == AMBIGUOUS:
                 if wait:
-                    time.sleep(wait)
+                    clock.sleep(wait)
                 found = self._lookup.find(action.key)
                 if found is not None:
                     result.outcome, result.event_id, result.error = "created", found, None
@@ -144,9 +202,12 @@ class CreateSender:
                 result.outcome = "failed"
                 result.error = f"gave up after {result.attempts} attempts: {result.error}"
                 break
-            if verdict != AMBIGUOUS or not wait:
-                _backoff(result.attempts, None if verdict == AMBIGUOUS else wait)
-        self._failpoint.hit("after-answer")
+            if verdict == AMBIGUOUS and wait:
+                continue  # the wait before its look-up was its wait before sending again
+            clock.sleep(
+                self._retry_wait(result.attempts, wait if verdict == RETRY else None, deadline)
+            )
+        self._failpoint("after-answer")
         self.claim(result)
         self._journal.done(action.index, key, result.outcome, result.event_id)
 
@@ -209,18 +270,3 @@ class CreateSender:
         else:
             result.outcome, result.event_id, result.error = "updated", event_id, None
         return DONE
-
-
-def _capped(retry_after: float | None, deadline: float) -> float | None:
-    """A server's ``Retry-After``: at most RETRY_AFTER_CAP, never past the event's retry
-    budget (``deadline``), never negative; NaN (the last argument to ``min``) is dropped."""
-    if retry_after is None:
-        return None
-    return max(0.0, min(RETRY_AFTER_CAP, deadline - time.monotonic(), retry_after))
-
-
-def _backoff(attempt: int, retry_after: float | None) -> None:
-    if retry_after is not None:
-        time.sleep(retry_after)
-        return
-    time.sleep(min(10.0, 0.1 * 2 ** (attempt - 1)) * random.uniform(0.5, 1.5))

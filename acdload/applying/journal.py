@@ -241,12 +241,14 @@ class Journal:
             self._discard()
             raise self._unwritable(exc) from None
 
-    def start(self) -> None:
-        self._write({"kind": "start", "at": time.time(), "pid": os.getpid()})
+    def start(self, at: float) -> None:
+        self._write({"kind": "start", "at": at, "pid": os.getpid()})
 
-    def sent(self, index: int, key: KeyText) -> None:
-        """Raises JournalError when the line cannot be written: then the create is not sent."""
-        self._write({"kind": "sent", "index": index, "key": key, "at": time.time()})
+    def sent(self, index: int, key: KeyText, at: float) -> None:
+        """``at`` is the applier's wall-clock time (a test's fake one too): from it the next
+        run measures how long this create may still be running if no answer follows.
+        Raises JournalError when the line cannot be written: then the create is not sent."""
+        self._write({"kind": "sent", "index": index, "key": key, "at": at})
 
     def done(self, index: int, key: KeyText, outcome: str, event_id: int | None) -> None:
         self._write(
@@ -260,11 +262,11 @@ class Journal:
             {"kind": "done", "index": -1, "key": key, "outcome": "created", "event_id": event_id}
         )
 
-    def end(self) -> None:
+    def end(self, at: float) -> None:
         """Mark the run finished. Failing to is only a warning: every event is settled, and
         the next run, taking this one for unfinished, still asks the server."""
         try:
-            self._write({"kind": "end", "at": time.time()})
+            self._write({"kind": "end", "at": at})
         except JournalError as exc:
             self._warn(f"{exc.message}; the next run will read this one as unfinished")
 

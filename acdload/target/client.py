@@ -19,7 +19,6 @@ import ipaddress
 import json
 import math
 import os
-import random
 import re
 import time
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from acdload import __version__
 from acdload.errors import TargetError
 from acdload.safetext import QUOTE_LIMIT, register_secret, server_text
 from acdload.target.answers import MalformedAnswer, Record, parse_records, snippet
+from acdload.target.backoff import READ_FIRST_WAIT, retry_wait
 from acdload.target.base_url import check_base_url
 from acdload.target.deadline import DeadlineAdapter, Watchdog
 
@@ -40,8 +40,6 @@ READ_ATTEMPTS = 4
 LIST_TIMEOUTS = 4.0
 """The list is the one answer that grows with the account (the server has no paging), so
 reading it may take this many timeouts: 120 s at the default ``--timeout`` of 30 s."""
-RETRY_AFTER_CAP = 60.0
-"""The longest wait a ``Retry-After`` header can impose; a larger value is waited this long."""
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
@@ -97,7 +95,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
     Both forms of RFC 9110 are read: delta-seconds (``120``) and an HTTP-date. None means
     "use normal backoff": no header, garbage, ``inf``, NaN, a negative number, or a date
     already past (the clocks of client and server differ; backoff is the safer wait). The
-    value is not capped here; every caller caps it at :data:`RETRY_AFTER_CAP`.
+    value is not capped here: ``backoff.retry_wait`` caps it.
     """
     if value is None:
         return None
@@ -212,7 +210,7 @@ class JtelClient:
         self, path: str, *, missing_ok: bool = False, seconds: float | None = None
     ) -> list[Record]:
         """The records a GET answers; no answer, 5xx and 429 are retried (waiting what
-        ``Retry-After`` asks, up to RETRY_AFTER_CAP), anything else that is not the
+        ``Retry-After`` asks, capped: ``backoff.retry_wait``), anything else that is not the
         documented answer is a TargetError."""
         what = f"GET {path}"
         seconds = seconds or self.timeout
@@ -315,9 +313,5 @@ class JtelClient:
 
 
 def _backoff(attempt: int, retry_after: float | None = None) -> None:
-    """The wait before read attempt ``attempt + 1``: what the server asked for (capped at
-    RETRY_AFTER_CAP), else exponential backoff with jitter."""
-    if retry_after is not None:
-        time.sleep(min(retry_after, RETRY_AFTER_CAP))
-    else:
-        time.sleep(min(8.0, 0.25 * 2**attempt) * (0.8 + 0.4 * random.random()))
+    """The wait before read attempt ``attempt + 1``."""
+    time.sleep(retry_wait(attempt, retry_after, first=READ_FIRST_WAIT))

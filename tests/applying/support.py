@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from tests.applying import failpoint
 from tests.emulator_support import REPO_ROOT, EmulatorHandle
 
 CSV_FIELDS = ("AcdEventTypesID", "AcdGroupsID", "Sender", "Subject", "UserData")
@@ -74,9 +75,12 @@ def command(*args: str) -> list[str]:
 def environment(
     handle: EmulatorHandle | None = None, token: str | None = None, **extra: str
 ) -> dict[str, str]:
-    """The child's environment: the repository importable, the token (if any) set."""
+    """The child's environment: the repository importable, the token (if any) set, and
+    ``ACDLOAD_FAILPOINT`` obeyed (``tests/applying/failpoint.py``)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(REPO_ROOT), str(failpoint.SITE), env.get("PYTHONPATH")])
+    )
     if token is not None or handle is not None:
         env["ACDLOAD_TOKEN"] = token if token is not None else handle.token  # type: ignore[union-attr]
     env.update(extra)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from acdload.applying.applier import FAILPOINT_ENV
+from tests.applying.failpoint import FAILPOINT_ENV
 from tests.applying.support import (
     assert_created_exactly_once,
     ids_by_key,

@@ -67,6 +67,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests.applying import failpoint
+
 REPO = Path(__file__).resolve().parent.parent.parent
 SHOWN_HOME = "/home/anna"
 TIMEOUT = 120.0
@@ -315,7 +317,8 @@ def page_environment(home: Path, bin_dir: Path) -> dict[str, str]:
     env.update(
         HOME=str(home),
         PATH=os.pathsep.join([str(bin_dir), "/usr/local/bin", "/usr/bin", "/bin"]),
-        PYTHONPATH=str(REPO),
+        # The repository, and the kill tests' ACDLOAD_FAILPOINT hook (an ``env`` directive).
+        PYTHONPATH=os.pathsep.join([str(REPO), str(failpoint.SITE)]),
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
         LC_ALL="C.UTF-8",
