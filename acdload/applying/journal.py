@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from acdload.applying.journal_compaction import compact, same_file
+from acdload.applying.journal_compaction import Survey, compact, file_id, same_file
 from acdload.applying.journal_lines import merged_into, parse_line
 from acdload.errors import AcdloadError
 from acdload.outputs import open_private
@@ -94,6 +94,7 @@ class Journal:
         self._warn = warn or (lambda message: None)
         self._lock_file: TextIO | None = None
         self._out: TextIO | None = None
+        self._survey: Survey | None = None
 
     def __enter__(self) -> Journal:
         try:
@@ -189,10 +190,13 @@ class Journal:
         return carried
 
     def _entries(self) -> Iterator[dict[str, Any]]:
-        """The well-formed lines; each damaged one is skipped with a warning."""
+        """The well-formed lines; each damaged one is skipped with a warning. Every line
+        goes to the survey the compaction at the end of this run starts from."""
         damaged = 0
-        for number, raw in enumerate(self._lines(), start=1):
+        self._survey = survey = Survey()
+        for number, raw in enumerate(self._lines(survey), start=1):
             entry, problem = parse_line(raw)
+            survey.add(raw, entry, problem)
             if entry is not None:
                 yield entry
             elif problem is not None:
@@ -205,9 +209,10 @@ class Journal:
         if damaged > WARNED_LINES:
             self._warn(f"{self.path}: {damaged - WARNED_LINES} more damaged lines skipped")
 
-    def _lines(self) -> Iterator[bytes]:
+    def _lines(self, survey: Survey) -> Iterator[bytes]:
         try:
             with open(self.path, "rb") as handle:
+                survey.file = file_id(handle.fileno())
                 yield from handle
         except FileNotFoundError:
             return
@@ -296,7 +301,7 @@ class Journal:
             return
         self._discard()  # and with it this run's shared lock: compaction needs the file alone
         try:
-            compact(self.path)
+            compact(self.path, self._survey)
         except OSError as exc:
             self._warn(
                 f"cannot compact the journal {self.path}: {self._reason(exc)}; nothing is lost: "

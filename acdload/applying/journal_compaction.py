@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any
 
 from acdload.applying.journal_lines import merged_into, parse_line
 
@@ -49,11 +49,64 @@ class Compacted:
     after: int
 
 
-def compact(path: Path) -> Compacted | None:
+class Survey:
+    """What compaction needs to know of each line of a journal, gathered as it is read.
+
+    A run reads the whole journal when it starts (``Journal.carried``) and feeds each line
+    to its survey; compaction at its end then reads only the lines added since, instead of
+    parsing the journal a second time. The lines surveyed cannot have changed meanwhile:
+    the run held its shared lock, so other runs could only append.
+    """
+
+    def __init__(self) -> None:
+        self.file: tuple[int, int] | None = None
+        """(device, inode) of the file surveyed: a journal replaced since is surveyed anew."""
+        self.size = 0
+        """Bytes surveyed: whole lines only."""
+        self._marks: array[int] = array("i")  # each line's target, as an index; or DAMAGED, BLANK
+        self._targets: dict[str | None, int] = {}
+        self._last_end: dict[int, int] = {}
+        self._merges: dict[tuple[int, str], int] = {}  # the last merge of each key, by target
+
+    @property
+    def lines(self) -> int:
+        return len(self._marks)
+
+    def add(self, raw: bytes, entry: dict[str, Any] | None, problem: str | None) -> None:
+        """Note one line and what ``parse_line`` made of it. The last line, when it has no
+        newline (cut short, or being written), is not noted: it is read again later."""
+        if not raw.endswith(b"\n"):
+            return
+        number = len(self._marks)
+        self.size += len(raw)
+        if entry is None:
+            self._marks.append(DAMAGED if problem is not None else BLANK)
+            return
+        target = self._targets.setdefault(entry.get("target"), len(self._targets))
+        self._marks.append(target)
+        if entry["kind"] == "end":
+            self._last_end[target] = number
+        elif merged_into(entry):
+            self._merges[(target, entry["key"])] = number
+
+    def kept(self) -> set[int]:
+        """The numbers of the lines a compacted journal keeps."""
+        last_end = self._last_end
+        kept = {n for (target, _), n in self._merges.items() if n < last_end.get(target, -1)}
+        kept.update(
+            n
+            for n, target in enumerate(self._marks)
+            if target == DAMAGED or (target >= 0 and n > last_end.get(target, -1))
+        )
+        return kept
+
+
+def compact(path: Path, survey: Survey | None = None) -> Compacted | None:
     """Rewrite the journal at ``path`` (a symbolic link is followed) without its settled
-    history. None when there was nothing to do: no settled line, a journal that is not a
-    regular file (``/dev/null``), or one another run has open. Raises OSError when it
-    cannot be read or rewritten; the journal is then as it was."""
+    history; ``survey``: what the run saw of it as it read it (the rest is read now).
+    None when there was nothing to do: no settled line, a journal that is not a regular
+    file (``/dev/null``), or one another run has open. Raises OSError when it cannot be
+    read or rewritten; the journal is then as it was."""
     real = Path(os.path.realpath(path))
     try:
         fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
@@ -62,11 +115,16 @@ def compact(path: Path) -> Compacted | None:
     with os.fdopen(fd, "rb") as journal:
         if not stat.S_ISREG(os.fstat(fd).st_mode) or not _exclusive(fd, real):
             return None
-        surveyed, kept = _survey(journal)
+        if survey is None or survey.file != file_id(fd):
+            survey = Survey()
+        journal.seek(survey.size)
+        for raw in journal:
+            survey.add(raw, *parse_line(raw))
+        surveyed, kept = survey.lines, survey.kept()
         if len(kept) == surveyed:
             return None
         journal.seek(0)
-        # A line beyond the survey (written by something that ignores the lock) is kept.
+        # A line beyond the survey (one cut short at the end) is kept.
         _replace(real, (line for n, line in enumerate(journal) if n in kept or n >= surveyed))
         return Compacted(before=surveyed, after=len(kept))
 
@@ -81,40 +139,18 @@ def _exclusive(fd: int, real: Path) -> bool:
     return same_file(fd, real)
 
 
+def file_id(fd: int) -> tuple[int, int]:
+    opened = os.fstat(fd)
+    return opened.st_dev, opened.st_ino
+
+
 def same_file(fd: int, path: Path) -> bool:
     """Whether the open file ``fd`` is still the one at ``path`` (compaction replaces it)."""
-    opened = os.fstat(fd)
     try:
         current = os.stat(path)
     except FileNotFoundError:
         return False
-    return (opened.st_dev, opened.st_ino) == (current.st_dev, current.st_ino)
-
-
-def _survey(journal: BinaryIO) -> tuple[int, set[int]]:
-    """How many lines the journal has, and the numbers of those a compacted journal keeps."""
-    targets: dict[str | None, int] = {}
-    marks: array[int] = array("i")  # each line's target, as an index; or DAMAGED, BLANK
-    last_end: dict[int, int] = {}
-    merges: dict[tuple[int, str], int] = {}  # the last merge of each key, by target
-    for number, raw in enumerate(journal):
-        entry, problem = parse_line(raw)
-        if entry is None:
-            marks.append(DAMAGED if problem is not None else BLANK)
-            continue
-        target = targets.setdefault(entry.get("target"), len(targets))
-        marks.append(target)
-        if entry["kind"] == "end":
-            last_end[target] = number
-        elif merged_into(entry):
-            merges[(target, entry["key"])] = number
-    kept = {n for (target, _), n in merges.items() if n < last_end.get(target, -1)}
-    kept.update(
-        n
-        for n, target in enumerate(marks)
-        if target == DAMAGED or (target >= 0 and n > last_end.get(target, -1))
-    )
-    return len(marks), kept
+    return file_id(fd) == (current.st_dev, current.st_ino)
 
 
 def _replace(real: Path, lines: Iterable[bytes]) -> None:
