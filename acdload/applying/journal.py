@@ -7,6 +7,10 @@ machine itself could lose the last lines, and then the server's state (matched b
 still prevents duplicates. The journal is only ever a hint on top of the server's state:
 a line that cannot be read is skipped with a warning, and the server decides its key.
 
+A run that finished compacts the journal (``acdload.applying.journal_compaction``): the
+history of finished runs goes, what a later run still needs stays, so the journal grows
+with the load, not with the number of runs.
+
 A lock in the state directory, one per target, keeps two applies to the same target from
 running at once there, whatever journal each of them writes.
 """
@@ -26,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from acdload.applying.journal_lines import parse_line
+from acdload.applying.journal_compaction import Survey, compact, file_id, same_file
+from acdload.applying.journal_lines import merged_into, parse_line
 from acdload.errors import AcdloadError
 from acdload.outputs import open_private
 from acdload.safetext import escape
@@ -66,7 +71,8 @@ class Carried:
 
 
 class Journal:
-    """Append-only run log for one target, guarded by an exclusive lock.
+    """Run log for one target, guarded by an exclusive lock: appended to as the run goes,
+    compacted when it finished.
 
     ``state_dir`` holds the lock (default: the journal's directory); ``warn`` receives a
     message for each damaged line read and each write that could not be made but costs
@@ -88,6 +94,7 @@ class Journal:
         self._warn = warn or (lambda message: None)
         self._lock_file: TextIO | None = None
         self._out: TextIO | None = None
+        self._survey: Survey | None = None
 
     def __enter__(self) -> Journal:
         try:
@@ -157,12 +164,15 @@ class Journal:
             if entry.get("target") != self.target:
                 continue
             run, kind = entry["run"], entry["kind"]
-            if kind == "done" and entry["outcome"] == "updated" and entry.get("event_id"):
-                carried.merged[entry["key"]] = entry["event_id"]
+            merged = merged_into(entry)
+            if merged:
+                carried.merged[entry["key"]] = merged
             if kind == "start":
                 runs[run] = {}
             elif kind == "end":
-                runs.clear()  # everything before a finished run is settled history
+                # Everything before a finished run is settled history (which compaction drops).
+                runs.clear()
+                sent_at.clear()
             elif run in runs:
                 key = entry["key"]
                 if kind == "sent":
@@ -174,14 +184,19 @@ class Journal:
             for key, event_id in sent.items():
                 if carried.sent.get(key) is None:
                     carried.sent[key] = event_id
-        carried.sent_at = {k: sent_at[k] for k, v in carried.sent.items() if v is None}
+        # A key without an ID and without a `sent` line (a `done` of a tampered journal) was
+        # sent at an unknown time: long ago, so it is looked up before it is sent again.
+        carried.sent_at = {k: sent_at.get(k, 0.0) for k, v in carried.sent.items() if v is None}
         return carried
 
     def _entries(self) -> Iterator[dict[str, Any]]:
-        """The well-formed lines; each damaged one is skipped with a warning."""
+        """The well-formed lines; each damaged one is skipped with a warning. Every line
+        goes to the survey the compaction at the end of this run starts from."""
         damaged = 0
-        for number, raw in enumerate(self._lines(), start=1):
+        self._survey = survey = Survey()
+        for number, raw in enumerate(self._lines(survey), start=1):
             entry, problem = parse_line(raw)
+            survey.add(raw, entry, problem)
             if entry is not None:
                 yield entry
             elif problem is not None:
@@ -194,9 +209,10 @@ class Journal:
         if damaged > WARNED_LINES:
             self._warn(f"{self.path}: {damaged - WARNED_LINES} more damaged lines skipped")
 
-    def _lines(self) -> Iterator[bytes]:
+    def _lines(self, survey: Survey) -> Iterator[bytes]:
         try:
             with open(self.path, "rb") as handle:
+                survey.file = file_id(handle.fileno())
                 yield from handle
         except FileNotFoundError:
             return
@@ -207,7 +223,18 @@ class Journal:
             ) from None
 
     def _open(self) -> TextIO:
-        out = open_private(self.path, append=True)
+        """The journal, opened to append and held with a shared lock, which a compaction
+        (by a run that finished) waits for: it never replaces the file under a run."""
+        while True:
+            out = open_private(self.path, append=True)
+            try:
+                fcntl.flock(out.fileno(), fcntl.LOCK_SH)  # a compaction is over in moments
+                if same_file(out.fileno(), self.path):
+                    break
+            except BaseException:
+                out.close()
+                raise
+            out.close()  # compacted while this waited: open the file that replaced it
         if _ends_mid_line(self.path):
             out.write("\n")  # a line cut short must not swallow this run's first
         return out
@@ -219,12 +246,15 @@ class Journal:
             with contextlib.suppress(OSError):  # the write that failed is reported already
                 out.close()
 
-    def _unwritable(self, exc: OSError) -> JournalError:
+    def _reason(self, exc: OSError) -> str:
         reason = exc.strerror or str(exc)
         if exc.filename is not None and str(exc.filename) != str(self.path):
-            reason = f"{exc.filename}: {reason}"  # its directory, or the lock beside it
+            reason = f"{exc.filename}: {reason}"  # its directory, or a file beside it
+        return reason
+
+    def _unwritable(self, exc: OSError) -> JournalError:
         return JournalError(
-            f"cannot write the journal {self.path}: {reason}",
+            f"cannot write the journal {self.path}: {self._reason(exc)}",
             hint="the journal must be a file in a writable directory with free space; fix that, "
             "then run the same command again: what was sent is recorded, or found on the server",
         )
@@ -263,12 +293,23 @@ class Journal:
         )
 
     def end(self, at: float) -> None:
-        """Mark the run finished. Failing to is only a warning: every event is settled, and
-        the next run, taking this one for unfinished, still asks the server."""
+        """Mark the run finished, then compact the journal. Failing either is only a warning:
+        every event is settled, and the next run, taking this one for unfinished, still asks
+        the server (or reads the history compaction would have dropped)."""
         try:
             self._write({"kind": "end", "at": at})
         except JournalError as exc:
             self._warn(f"{exc.message}; the next run will read this one as unfinished")
+            return
+        self._discard()  # and with it this run's shared lock: compaction needs the file alone
+        try:
+            compact(self.path, self._survey)
+        except OSError as exc:
+            self._warn(
+                f"cannot compact the journal {self.path}: {self._reason(exc)}; nothing is lost: "
+                "it keeps the history of finished runs (reading it only takes longer), and the "
+                "next run that finishes tries again"
+            )
 
 
 def _ends_mid_line(path: Path) -> bool:

@@ -65,3 +65,13 @@ def _shape_problem(entry: dict[str, Any]) -> str | None:
         if event_id is not None and not (_integer(event_id) and event_id > 0):
             return "event_id is not a positive integer"
     return None
+
+
+def merged_into(entry: dict[str, Any]) -> int | None:
+    """The event a well-formed line says its key was merged into: a ``done`` of outcome
+    ``updated`` with an ID. Such a line is never history: the merged key matches nothing
+    on the server, so only this line keeps the next run from merging it again."""
+    if entry["kind"] == "done" and entry["outcome"] == "updated":
+        event_id: int | None = entry.get("event_id")
+        return event_id
+    return None
