@@ -50,6 +50,9 @@ class Events(Sequence[Event]):
     def __len__(self) -> int:
         return len(self._events)
 
+    def __repr__(self) -> str:
+        return f"<{len(self)} events>"
+
     @overload
     def __getitem__(self, index: int) -> Event: ...
     @overload
