@@ -10,6 +10,7 @@ same (exactly what ``acdload apply PLANFILE`` does with a saved plan).
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,9 +37,11 @@ from acdload.target.resolve import Target
 class Plan(matching.Plan):
     """What apply would do with each event of ``load`` on ``target`` (its label; None
     offline): ``actions`` in submission order, ``summary`` counts per action, ``pending``
-    when there is something to create."""
+    when there is something to create, ``timings`` of the stages."""
 
     load: Load = field(kw_only=True, repr=False, compare=False)
+    timings: dict[str, float] = field(default_factory=dict, kw_only=True, compare=False)
+    """Seconds: ``list`` (reading the server's events; 0 offline) and ``match``."""
     _saved: SavedPlan | None = field(default=None, kw_only=True, repr=False, compare=False)
     """The plan as a plan file records it: what apply checks the plan against."""
 
@@ -88,14 +91,17 @@ def plan(
     loaded.require_valid("read from the server")
     if out is not None:
         check_output_paths({"--out": os.fspath(out)})
+    started = time.perf_counter()
     with open_client(
         target, timeout=timeout, verify=tls_verify(ca_bundle), on_warning=warn or log_warning
     ) as client:
         records = client.list_events() if client is not None else None
+    listed = time.perf_counter()
     prepared = loaded._prepared
     made = public_plan(
         matching.build_plan(prepared, records, target.label if target else None), loaded
     )
+    made.timings = {"list": listed - started, "match": time.perf_counter() - listed}
     # The manifests' digest as they are now: apply refuses the plan if they change.
     digest = digest_manifests(loaded.paths, prepared)
     if out is not None:
