@@ -17,7 +17,7 @@ from pathlib import Path
 from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
 from acdload.applying.journal import Journal
 from acdload.callbacks import Warn, log_warning
-from acdload.check.load import Load, PathArg
+from acdload.check.load import Load, PathArg, require_valid
 from acdload.errors import ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
 from acdload.planning.make import Plan, check_timeout, public_plan, saved_form
@@ -137,7 +137,7 @@ def apply(
     reports = ReportPaths(report, report_csv, failed_csv, junit, report_html)
     reports.check(kept)
     loaded = source.load if isinstance(source, Plan) else source
-    loaded.require_valid("sent")
+    require_valid(loaded, "sent")
     given = saved_form(source) if isinstance(source, Plan) else None
     warn = warn or log_warning
     label = target.label

@@ -100,16 +100,6 @@ class Load:
         errors): what ``acdload validate`` exits 0 for."""
         return self.errors == 0
 
-    def require_valid(self, stage: str) -> None:
-        """Raise :class:`InvalidLoad` unless valid: nothing is planned from a broken load."""
-        if not self.valid:
-            first = next(problem for problem in self.problems if problem.is_error)
-            raise InvalidLoad(
-                f"the load has {self.errors} error{'' if self.errors == 1 else 's'} "
-                f"(the first: {first.location}: {first.message}); nothing was {stage}",
-                hint="fix the problems in load.problems (acdload validate shows them all)",
-            )
-
 
 def load(
     paths: PathArg | Iterable[PathArg],
@@ -145,6 +135,19 @@ def load(
     counts = Counter(id(event.manifest) for event in prepared.load.events)
     files = [(m.display, counts[id(m)]) for m in prepared.load.manifests]
     return Load(given, files, Events(prepared), prepared.problems, prepared.timings, prepared)
+
+
+def require_valid(loaded: Load, stage: str) -> None:
+    """Raise :class:`InvalidLoad` unless ``loaded`` is valid: nothing is planned or sent
+    from a load with errors (``stage`` says what was not done)."""
+    if not loaded.valid:
+        first = next(problem for problem in loaded.problems if problem.is_error)
+        count = loaded.errors
+        raise InvalidLoad(
+            f"the load has {count} error{'' if count == 1 else 's'} "
+            f"(the first: {first.location}: {first.message}); nothing was {stage}",
+            hint="fix the problems in load.problems (acdload validate shows them all)",
+        )
 
 
 def _paths(paths: PathArg | Iterable[PathArg]) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from acdload.callbacks import Warn, log_warning
-from acdload.check.load import Load, PathArg, load
+from acdload.check.load import Load, PathArg, load, require_valid
 from acdload.errors import UsageProblem
 from acdload.outputs import check_output_paths
 from acdload.planning import matching
@@ -88,7 +88,7 @@ def plan(
     the server cannot be used.
     """
     check_timeout(timeout)
-    loaded.require_valid("read from the server")
+    require_valid(loaded, "read from the server")
     if out is not None:
         check_output_paths({"--out": os.fspath(out)})
     started = time.perf_counter()
