@@ -225,3 +225,28 @@ def test_a_callback_that_raises_costs_nothing_of_exactly_once(
     assert Counter(r["UserData"] for r in server_records(emulator)) == Counter(
         {"U-0": 1, "U-1": 1, "U-2": 1}
     )
+
+
+# outputs -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("out", "why"),
+    [
+        ("no/such/dir/plan.json", "the directory no/such/dir does not exist"),
+        ("a-directory", "it is a directory"),
+        ("load.csv/plan.json", "load.csv is not a directory"),
+    ],
+)
+def test_a_plan_file_that_cannot_be_written_is_refused_before_the_server_is_read(
+    tmp_path: Path, out: str, why: str
+) -> None:
+    write_csv(tmp_path / "load.csv", 1)
+    (tmp_path / "a-directory").mkdir()
+    load = acdload.load("load.csv", now=NOW)
+    with (
+        JtelScript() as server,
+        pytest.raises(acdload.UsageProblem, match=f"cannot write --out {out}: {why}"),
+    ):
+        acdload.plan(load, acdload.Target(server.base_url, TOKEN), out=out)
+    assert server.server.requests == []
