@@ -5,9 +5,9 @@ event (journal lines flushed before and after every create, the progress observe
 report) must stay small next to it. Each measurement gets a fresh emulator process
 (in-memory database) on 127.0.0.1, so each starts empty:
 
-(a) acdload's ``Applier`` (planning excluded: the payloads are generated, every action a
-    create) with a ``JtelClient``, a ``Journal`` in a temporary directory, the CLI's
-    progress observer and the JSON report, against a bare loop of
+(a) ``acdload.apply`` (the public API: the lock, the list read, the plan, the event types
+    check, every create journaled, an ``on_result`` callback and the JSON report; reading
+    the CSV manifest with ``acdload.load`` beforehand is not timed) against a bare loop of
     ``requests.Session().post`` sending the same payloads: target >= 0.85;
 (b) the same against a bare ``http.client`` keep-alive loop (reported, no target); and
     against a ``requests`` loop whose session reads the environment once, as
@@ -15,9 +15,9 @@ report) must stay small next to it. Each measurement gets a fresh emulator proce
 (c) with the emulator at ``--latency-ms 20``: acdload's rate against the ideal of one
     event per round trip, the round trip measured with the bare ``http.client`` loop on
     the same emulator (and, for reference, against 1 / 20 ms): target >= 0.95;
-(d) peak memory (``ru_maxrss``) of a whole ``acdload apply`` command (planning included)
-    in a child process at two load sizes; the growth per event beyond a fixed base:
-    target <= about 3 KB per event.
+(d) peak memory (``VmHWM``) of a whole apply (``acdload.load`` then ``acdload.apply``,
+    as the ``acdload apply`` command runs them) in a child process at two load sizes; the
+    growth per event beyond a fixed base: target <= about 3 KB per event.
 
 Throughput figures are the best of ``--repeat`` runs (methods interleaved). Figures go to
 bench/results/apply.json; exit 1 when a target is missed.
@@ -43,8 +43,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager, redirect_stderr
+from collections import Counter
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,16 +57,11 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 from servers import server_process  # noqa: E402
 
-from acdload.applying.applier import Applier, ApplyOptions  # noqa: E402
-from acdload.applying.journal import Journal  # noqa: E402
-from acdload.cli.apply_command import Progress  # noqa: E402
-from acdload.planning.matching import Action  # noqa: E402
-from acdload.reports.outcomes import write_reports  # noqa: E402
-from acdload.target.client import JtelClient  # noqa: E402
+import acdload  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "apply.json"
 TOKEN = "bench-token"
-KEY_FIELDS = ("AcdEventTypesID", "Sender", "UserData")
+NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # before every appointment of the load
 LATENCY_MS = 20
 TARGET_VS_REQUESTS = 0.85
 TARGET_VS_ROUND_TRIP = 0.95
@@ -104,28 +101,35 @@ def count_events(base_url: str) -> int:
 # -- the three clients -------------------------------------------------------------------
 
 
+def write_load(directory: Path, payloads: Sequence[dict[str, Any]]) -> Path:
+    """The payloads as a standalone CSV manifest (what ``acdload render`` gives back)."""
+    manifest = directory / "load.csv"
+    with manifest.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, list(payloads[0]))
+        writer.writeheader()
+        writer.writerows(payloads)
+    return manifest
+
+
 def run_acdload(base_url: str, payloads: list[dict[str, Any]]) -> float:
-    """Seconds for acdload's Applier to create ``payloads``, the JSON report included."""
-    actions = [
-        Action(n, "bench.csv", n + 2, {f: p.get(f) for f in KEY_FIELDS}, "create", None, {}, p)
-        for n, p in enumerate(payloads)
-    ]
+    """Seconds of ``acdload.apply`` creating ``payloads``, the JSON report included."""
     with tempfile.TemporaryDirectory() as scratch:
-        journal_path = Path(scratch) / "journal.jsonl"
-        with (
-            JtelClient(base_url, TOKEN, timeout=30) as client,
-            Journal(journal_path, base_url) as journal,
-            redirect_stderr(io.StringIO()),
-        ):
-            progress = Progress(len(actions), hide=False, show_redacted=False)
-            applier = Applier(client, journal, ApplyOptions(timeout=30), KEY_FIELDS, progress)
-            started = time.perf_counter()
-            run = applier.run(list(actions))
-            write_reports(run, payloads, base_url, report=str(Path(scratch) / "report.json"))
-            seconds = time.perf_counter() - started
+        load = acdload.load([str(write_load(Path(scratch), payloads))], now=NOW)
+        if not load.valid or len(load.events) != len(payloads):
+            raise RuntimeError(f"acdload: the generated load is not valid: {load.problems[:3]}")
+        outcomes: Counter[str] = Counter()
+        started = time.perf_counter()
+        run = acdload.apply(
+            load,
+            acdload.Target(base_url, TOKEN),
+            state_dir=scratch,
+            report=str(Path(scratch) / "report.json"),
+            on_result=lambda result: outcomes.update((result.outcome,)),
+        )
+        seconds = time.perf_counter() - started
     failed = [r for r in run.results if r.outcome != "created"]
-    if failed:
-        raise RuntimeError(f"acdload: {len(failed)} events not created: {failed[0]}")
+    if failed or outcomes["created"] != len(payloads):
+        raise RuntimeError(f"acdload: {len(failed)} events not created: {failed[:1]}")
     return seconds
 
 
@@ -194,34 +198,37 @@ def best_rates(
 # -- memory ------------------------------------------------------------------------------
 
 
-def memory_child(manifest: str, base_url: str, out: str) -> None:
-    """In a child process: a whole ``acdload apply`` command, then its peak RSS (KB)."""
-    from acdload.cli import main
+def own_peak_kb() -> int:
+    """This process's peak resident set in KB since it started (``VmHWM``).
 
-    code: Any = 0
-    try:
-        main(["apply", manifest, "--base-url", base_url, "--yes", "-q", "--report", out])
-    except SystemExit as exc:
-        code = exc.code
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
-    Path(out + ".peak").write_text(json.dumps({"code": code, "peak_kb": peak_kb}))
+    Not ``ru_maxrss``: Linux carries it over from the parent at fork, so a child of this
+    benchmark (which holds every payload of its throughput runs) would report the parent's
+    size whenever that is the larger.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
+
+
+def memory_child(manifest: str, base_url: str, out: str) -> None:
+    """In a child process: a whole apply as the command runs it, then its peak RSS (KB)."""
+    load = acdload.load([manifest], now=NOW)
+    run = acdload.apply(load, acdload.Target(base_url, TOKEN), report=out)
+    peak_kb = own_peak_kb()
+    Path(out + ".peak").write_text(json.dumps({"code": int(run.exit_code), "peak_kb": peak_kb}))
 
 
 def peak_memory_kb(count: int) -> int:
     with tempfile.TemporaryDirectory() as scratch, emulator() as url:
-        manifest = Path(scratch) / "load.csv"
-        fields = list(payload(0))
-        with manifest.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.DictWriter(handle, fields)
-            writer.writeheader()
-            writer.writerows(payload(n) for n in range(count))
+        manifest = write_load(Path(scratch), [payload(n) for n in range(count)])
         out = str(Path(scratch) / "report.json")
-        env = {**os.environ, "ACDLOAD_TOKEN": TOKEN}
         subprocess.run(
             [sys.executable, __file__, "--memory-child", str(manifest), url, out],
             check=True,
             cwd=scratch,
-            env=env,
         )
         result = json.loads(Path(out + ".peak").read_text())
         if result["code"] not in (0, None):
@@ -286,7 +293,7 @@ def main() -> int:
         print(f"{name:<26}{figure['creates_per_s']:>11.0f}{figure['ms_per_create']:>11.3f}")
     print(f"acdload / requests loop:    {vs_requests:.3f}  (target >= {TARGET_VS_REQUESTS})")
     print(f"acdload / http.client loop: {vs_http_client:.3f}")
-    print(f"acdload's own cost (journal, progress, report): {own_ms:.3f} ms per event")
+    print(f"acdload's own cost (journal, callback, report): {own_ms:.3f} ms per event")
     print(f"\n{latency_count} creates, emulator --latency-ms {LATENCY_MS}")
     for name, figure in slow.items():
         print(f"{name:<26}{figure['creates_per_s']:>11.1f}{figure['ms_per_create']:>11.3f}")
@@ -294,7 +301,7 @@ def main() -> int:
         f"acdload / one event per round trip ({round_trip_ms:.2f} ms): {vs_round_trip:.3f}"
         f"  (target >= {TARGET_VS_ROUND_TRIP}); vs 1/{LATENCY_MS} ms: {vs_latency:.3f}"
     )
-    print("\npeak memory of a whole apply command (planning included), ru_maxrss")
+    print("\npeak memory of a whole apply (load and planning included), VmHWM")
     for size, peak in peaks.items():
         print(f"{size:>7} events: {peak / 1024:8.1f} MB")
     print(

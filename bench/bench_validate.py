@@ -16,12 +16,13 @@ only ever adds time; the load average is recorded so readers can judge the noise
     a copy of schemas/acd-event.schema.json) -- target: acdload >= 1.5x faster;
 1b. the same wall time vs a bare ``csv.DictReader`` pass over the CSV, as a ``python -c``
     subprocess (interpreter start on both sides) and in-process; and
-    ``acdload.check.pipeline.prepare`` in-process vs the in-process pass -- target <= 12x, judged
-    on all three ratios; prepare is also broken into its stages (read, render+check,
-    locate/aggregate), render+check also run on one core;
+    ``acdload.load`` (the public API: read, render, validate) in-process vs the in-process
+    pass -- target <= 12x, judged on all three ratios; the load is also broken into its
+    stages as ``Load.timings`` reports them (read, render+check, locate/aggregate),
+    render+check also run on one core (``jobs=1``);
 1c. peak RSS of the ``acdload validate`` subprocess (``os.wait4`` on it: the largest
     resident set of it or any of its worker processes) -- target < 500 MB;
-2.  the 10,000-event inline manifest: ``prepare`` in-process vs
+2.  the 10,000-event inline manifest: ``acdload.load`` in-process vs
     ``yaml.load(text, Loader=yaml.CSafeLoader)`` in-process -- target <= 1.5x; and the
     subprocess wall ratio (``acdload validate`` vs ``python -c`` doing the yaml.load).
 
@@ -29,14 +30,14 @@ only ever adds time; the load average is recorded so readers can judge the noise
 interpreter (this script with ``--inner``), one per repetition, imports done before the
 clock starts: a process that has already rendered keeps the template watchdog thread
 alive, and acdload does not fork workers from a process that runs threads, so repeating
-prepare in one process would measure a different (one-core) code path.
+a load in one process would measure a different (one-core) code path.
 
 Prints a table with PASS/MISS per target and writes bench/results/validate.json. Exit 0
 (a measurement, not a test) unless ``--check`` is given: then exit 1 on any MISS.
 
     python bench/bench_validate.py              # 100,000 + 10,000 events, best of 3
     python bench/bench_validate.py --quick      # 10,000 + 2,000 events, 1 repetition, not recorded
-    python bench/bench_validate.py --profile    # cProfile of prepare on the big load, one core
+    python bench/bench_validate.py --profile    # cProfile of acdload.load on the big load, one core
 """
 
 from __future__ import annotations
@@ -304,14 +305,15 @@ def inner_main(kind: str, args: list[str]) -> None:
     elif kind == "prepare":
         from datetime import datetime
 
-        from acdload.check.pipeline import CheckOptions, prepare
+        import acdload
 
-        options = CheckOptions(now=datetime.fromisoformat(NOW))
+        now = datetime.fromisoformat(NOW)
+        load_stage = acdload.load  # imports the stage modules before the clock starts
         started = time.perf_counter()
-        prepared = prepare([args[0]], options)
+        load = load_stage([args[0]], now=now)
         figures["total"] = time.perf_counter() - started
-        if prepared.has_errors:
-            raise SystemExit(f"{args[0]}: unexpected errors: {prepared.problems[:3]}")
+        if not load.valid:
+            raise SystemExit(f"{args[0]}: unexpected errors: {load.problems[:3]}")
     elif kind == "stages":
         figures = stages(args[0], jobs=int(args[1]) if len(args) > 1 else None)
     else:
@@ -320,37 +322,22 @@ def inner_main(kind: str, args: list[str]) -> None:
 
 
 def stages(path: str, jobs: int | None) -> dict[str, float]:
-    """``prepare``'s steps, as it runs them, each timed (keep in step with acdload.check.pipeline)."""
+    """``acdload.load``'s stages as it reports them in ``Load.timings``; ``jobs`` None is
+    what acdload picks for a large load (one process per core, up to 8)."""
     from datetime import datetime
 
-    from acdload.check import pipeline
-    from acdload.check.render import Rendered
-    from acdload.check.workers import jobs_for, render_and_check
-    from acdload.manifest.loading import read_load
-    from acdload.problems import sort_key
+    import acdload
 
-    now = datetime.fromisoformat(NOW)
-    t0 = time.perf_counter()
-    load = read_load([path])
-    t1 = time.perf_counter()
-    used = jobs_for(len(load.events)) if jobs is None else jobs
-    payloads, issues, skipped = render_and_check(load.events, now, used)
-    t2 = time.perf_counter()
-    prepared = pipeline.Prepared(load, payloads)
-    flagged = [Rendered(load.events[i], payloads[i], found) for i, found in issues]
-    problems = list(load.problems)
-    problems.extend(pipeline._locate(flagged, load.events, set(skipped)))
-    problems.extend(pipeline._stopped(load.events, skipped))
-    problems.extend(pipeline._duplicate_keys(prepared, set(skipped)))
-    problems.sort(key=sort_key)
-    t3 = time.perf_counter()
+    used = min(os.cpu_count() or 1, 8) if jobs is None else jobs
+    load = acdload.load([path], now=datetime.fromisoformat(NOW), jobs=used)
+    timings = load.timings
     return {
-        "read": t1 - t0,
-        "render_check": t2 - t1,
-        "locate_aggregate": t3 - t2,
-        "total": t3 - t0,
+        "read": timings["read"],
+        "render_check": timings["render_check"],
+        "locate_aggregate": timings["locate"],
+        "total": sum(timings.values()),
         "jobs": used,
-        "problems": len(problems),
+        "problems": len(load.problems),
     }
 
 
@@ -538,12 +525,12 @@ def report(result: dict[str, Any]) -> None:
             f"<=12x {verdict(t['acdload_over_dictreader_inprocess <= 12'])}",
         ),
         (
-            "prepare() in-process",
+            "acdload.load in-process",
             f"{f['prepare_inprocess_s']:.2f} s",
             f"{r['prepare_over_dictreader_inprocess']:.1f}x DictReader in-process",
             f"<=12x {verdict(t['prepare_over_dictreader_inprocess <= 12'])}",
         ),
-        ("  read (read_load)", f"{f['stages_s']['read']:.2f} s", "", ""),
+        ("  read", f"{f['stages_s']['read']:.2f} s", "", ""),
         (
             f"  render+check ({f['stages_jobs']} jobs)",
             f"{f['stages_s']['render_check']:.2f} s",
@@ -558,7 +545,7 @@ def report(result: dict[str, Any]) -> None:
             f"<500 MB {verdict(t['peak_rss_mb < 500'])}",
         ),
         (
-            f"prepare() in-process ({small:,} inline)",
+            f"acdload.load in-process ({small:,} inline)",
             f"{f['inline_prepare_inprocess_s']:.3f} s",
             f"{r['inline_prepare_over_yaml_inprocess']:.2f}x CSafeLoader",
             f"<=1.5x {verdict(t['inline_prepare_over_yaml_inprocess <= 1.5'])}",
@@ -600,23 +587,20 @@ def git_revision() -> str:
 
 
 def profile(count: int) -> None:
-    """cProfile of prepare on the CSV load, render+check on one core so every event counts."""
+    """cProfile of ``acdload.load`` on the CSV load, render+check on one core so every
+    event counts."""
     import cProfile
-    import functools
     import pstats
     from datetime import datetime
 
     sys.path.insert(0, str(ROOT))
-    from acdload.check import pipeline
-    from acdload.check.workers import render_and_check
+    import acdload
 
-    setattr(pipeline, "render_and_check", functools.partial(render_and_check, jobs=1))  # noqa: B010
     with tempfile.TemporaryDirectory(prefix="bench-validate-") as scratch:
         manifest, _ = write_csv_load(Path(scratch), count)
-        options = pipeline.CheckOptions(now=datetime.fromisoformat(NOW))
         profiler = cProfile.Profile()
         profiler.enable()
-        pipeline.prepare([str(manifest)], options)
+        acdload.load([str(manifest)], now=datetime.fromisoformat(NOW), jobs=1)
         profiler.disable()
     pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
 
@@ -631,7 +615,7 @@ def main() -> int:
     parser.add_argument(
         "--profile",
         action="store_true",
-        help="only print a cProfile (top 15 by tottime) of prepare, one core",
+        help="only print a cProfile (top 15 by tottime) of acdload.load, one core",
     )
     parser.add_argument("--inner", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()

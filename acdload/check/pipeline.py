@@ -8,6 +8,7 @@ each affected event (naming its origin) otherwise. Other events' problems do not
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ class CheckOptions:
     strict: bool = False
     phone_region: str | None = None  # --phone-region: for manifests that name none
     root: Path | None = None  # --root: where manifests may read (else each one's directory)
+    jobs: int | None = None  # processes that render and check (None: one per core for a large load)
 
 
 @dataclass(slots=True)
@@ -39,6 +41,8 @@ class Prepared:
     load: Load
     payloads: list[dict[str, Any]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage (read, render_check, locate): what a caller tunes or reports."""
 
     @property
     def has_errors(self) -> bool:
@@ -46,8 +50,11 @@ class Prepared:
 
 
 def prepare(paths: list[str], options: CheckOptions) -> Prepared:
+    started = time.perf_counter()
     load = read_load(paths, options.phone_region, options.root)
-    outcome = render_and_check(load.events, options.now)
+    read = time.perf_counter()
+    outcome = render_and_check(load.events, options.now, options.jobs)
+    rendered = time.perf_counter()
     prepared = Prepared(load, outcome.payloads)
     flagged = [Rendered(load.events[i], outcome.payloads[i], found) for i, found in outcome.flagged]
     skipped = set(outcome.skipped)
@@ -59,6 +66,11 @@ def prepare(paths: list[str], options: CheckOptions) -> Prepared:
         problems = strict(problems)
     problems.sort(key=sort_key)
     prepared.problems = problems
+    prepared.timings = {
+        "read": read - started,
+        "render_check": rendered - read,
+        "locate": time.perf_counter() - rendered,
+    }
     return prepared
 
 

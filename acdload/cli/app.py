@@ -16,9 +16,9 @@ from acdload.safetext import escape
 
 COMMANDS = {
     "init": "acdload.cli.init_command:init_command",
-    "validate": "acdload.cli.check:validate_command",
-    "render": "acdload.cli.check:render_command",
-    "schema": "acdload.cli.check:schema_command",
+    "validate": "acdload.cli.validate_command:validate_command",
+    "render": "acdload.cli.render_command:render_command",
+    "schema": "acdload.cli.schema_command:schema_command",
     "plan": "acdload.cli.plan_command:plan_command",
     "apply": "acdload.cli.apply_command:apply_command",
     "report": "acdload.cli.report_command:report_command",

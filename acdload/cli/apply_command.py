@@ -1,4 +1,9 @@
-"""``acdload apply``: plan, confirm, send the creates in order, exactly once, and report."""
+"""``acdload apply``: plan, confirm, send the creates in order, exactly once, and report.
+
+The sequence itself is :func:`acdload.apply`; this command parses the options, loads the
+manifests (or the saved plan), and supplies the terminal's side: the ``--yes`` rule, the
+confirmation, the progress bar, Ctrl-C, and the closing report on stderr.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +11,31 @@ import signal
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 import click
 
-from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
-from acdload.applying.journal import Journal
+import acdload
+from acdload.applying.applier import ApplyRun, Result
+from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
-from acdload.cli.check import run_checks, show_problems, verdict_of
-from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
-from acdload.cli.target_options import (
-    open_client,
-    target_from_options,
-    target_options,
-    tls_verify,
+from acdload.cli.loading import load_manifests, show_problems, verdict_of
+from acdload.cli.options import (
+    check_options,
+    csv_dialect_option,
+    given_phone_region,
+    given_root,
+    verbosity_options,
 )
+from acdload.cli.target_options import target_from_options, target_options, warn
 from acdload.errors import ExitCode, UsageProblem
-from acdload.outputs import OutputError, check_output_paths
-from acdload.planning.matching import Action, build_plan
-from acdload.planning.saved import load_plan
-from acdload.planning.verify import fresh_plan, planned_paths
-from acdload.reports.outcomes import summary, write_reports
+from acdload.reports.outcomes import summary
 from acdload.reports.redact import redact
-from acdload.target.resolve import STATE_DIR
 
+REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
 PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
 
 
@@ -114,15 +117,6 @@ class Progress:
         say(text)
 
 
-def _exit_code(run: ApplyRun, fail_on_drift: bool) -> ExitCode:
-    if run.target_error is not None:
-        return run.target_error.exit_code
-    if run.interrupted:
-        return ExitCode.INTERRUPTED
-    ok = SUCCESS - ({"drift"} if fail_on_drift else set())
-    return ExitCode.OK if all(r.outcome in ok for r in run.results) else ExitCode.FAILURE
-
-
 RESULT_LINES = 20
 """Loads up to this size get a line per event in the report on stderr; larger ones counts."""
 
@@ -200,116 +194,103 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             "apply needs --yes when it is not run from a terminal (nothing was sent)",
             hint="review the plan (acdload plan), then run apply again with --yes",
         )
-    journal_path = Path(options["journal"]) if options["journal"] else STATE_DIR / "journal.jsonl"
-    check_output_paths(
-        {
-            "--report": options["report"],
-            "--report-csv": options["report_csv"],
-            "--failed-csv": options["failed_csv"],
-            "--junit": options["junit"],
-            "--report-html": options["report_html"],
-        },
-        kept={"--journal": journal_path},
-    )
+    reports = {name: options[name] for name in REPORT_OPTIONS}
+    ReportPaths(**reports).check(journal_path(options["journal"]))
     target = target_from_options(
         base_url=options["base_url"],
         emulator=options["emulator"],
         token_file=options["token_file"],
         target=options["target"],
     )
-    saved = load_plan(paths[0]) if _is_plan_file(paths) else None
-    # A saved plan is made again from the manifests it names, loaded exactly as these.
-    manifests = paths if saved is None else planned_paths(saved)
-    prepared = run_checks(manifests, options["strict"], options["now"])
-    verdict = verdict_of(prepared)
+    source: acdload.Load | acdload.Plan
+    if _is_plan_file(paths):
+        # A saved plan is made again from the manifests it names, loaded exactly as these.
+        source = acdload.read_plan(
+            paths[0],
+            strict=options["strict"],
+            now=options["now"],
+            phone_region=given_phone_region(),
+            root=given_root(),
+        )
+        load = source.load
+    else:
+        source = load = load_manifests(paths, options["strict"], options["now"])
+    verdict = verdict_of(load)
     if verdict.problems:
         show_problems(
             verdict, options["max_errors"], quiet=options["quiet"], redact=options["redact"]
         )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    payloads = prepared.payloads
-    with (
-        open_client(
-            target, timeout=options["timeout"], verify=tls_verify(options["ca_bundle"])
-        ) as client,
-        # The lock is taken before the server is read: a plan made while another apply is
-        # still creating would send its events a second time.
-        Journal(
-            journal_path,
-            target.label,
-            state_dir=STATE_DIR,
-            warn=lambda message: click.echo(f"warning: {message}", err=True),
-        ) as journal,
-    ):
-        assert client is not None  # apply has no offline mode
-        records = client.list_events()
-        if saved is None:
-            plan_actions = build_plan(prepared, records, target.label).actions
-        else:
-            plan = fresh_plan(saved, prepared, records, target.label, redacted=options["redact"])
-            plan_actions = plan.actions
-        run = _run(client, journal, plan_actions, target.label, options)
-    unwritten: OutputError | None = None
-    try:
-        write_reports(
-            run,
-            payloads,
-            target.label,
-            report=options["report"],
-            report_csv=options["report_csv"],
-            failed=options["failed_csv"],
-            junit=options["junit"],
-            html=options["report_html"],
+    with _Console(options) as console:
+        run = acdload.apply(
+            source,
+            target,
+            journal=options["journal"],
+            timeout=options["timeout"],
+            ca_bundle=options["ca_bundle"],
+            rate=options["rate"],
+            max_failures=1 if options["fail_fast"] else options["max_failures"],
             fail_on_drift=options["fail_on_drift"],
-            redacted=options["redact"],
+            redact=options["redact"],
             csv_dialect=options["csv_dialect"],
+            confirm=console.confirm,
+            on_result=console.progress,
+            should_stop=console.should_stop,
+            warn=warn,
+            **reports,
         )
-    except OutputError as exc:
-        unwritten = exc
     if not options["quiet"]:
         _echo_results(run, options["redact"], every=options["verbose"])
         say(_summary_line(run))
-    if run.target_error is not None:
-        say(f"error: {run.target_error.message}")
-        if run.target_error.hint:
-            say(f"hint: {run.target_error.hint}")
-    code = _exit_code(run, options["fail_on_drift"])
-    if unwritten is not None:
-        say(f"error: {unwritten.message}")
-        say(
-            f"hint: the journal {journal_path} still holds the outcome of every event of this "
-            "run; fix the path (or free space) and run apply again: it sends nothing twice"
-        )
-        code = code or ExitCode.FAILURE
-    ctx.exit(int(code))
+    for error in (run.target_error, run.unwritten):
+        if error is not None:
+            say(f"error: {error.message}")
+            if error.hint:
+                say(f"hint: {error.hint}")
+    ctx.exit(int(run.exit_code))
 
 
-def _run(
-    client: Any, journal: Journal, actions: list[Action], label: str | None, options: dict[str, Any]
-) -> ApplyRun:
-    creates = [a for a in actions if a.action == "create"]
-    counts = {
-        name: sum(1 for a in actions if a.action == name) for name in ("create", "exists", "drift")
-    }
-    if not options["quiet"]:
-        say(
-            f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
-            f"{counts['drift']} drifted (target {label})"
-        )
-    if (
-        creates
-        and not options["yes"]
-        and not click.confirm(f"Create {len(creates)} events?", err=True)
-    ):
-        raise UsageProblem("apply cancelled: nothing was sent")
-    preflight(client, creates)
-    max_failures = 1 if options["fail_fast"] else options["max_failures"]
-    apply_options = ApplyOptions(
-        timeout=options["timeout"], rate=options["rate"], max_failures=max_failures
-    )
-    key_fields = tuple(actions[0].key) if actions else ()
-    progress = Progress(len(actions), options["quiet"], options["redact"])
-    with _stop_on_interrupt() as stop, progress:
-        applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
-        return applier.run(actions)
+class _Console:
+    """What apply shows and asks on the terminal, handed to :func:`acdload.apply` as its
+    callbacks: the plan line and the confirmation, then (from the moment the user said
+    yes) the progress and Ctrl-C, which asks the run to stop after the request in flight.
+    """
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        self._progress: Progress | None = None
+        self._stack = ExitStack()
+        self._stop: list[bool] = [False]
+
+    def __enter__(self) -> _Console:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+    def should_stop(self) -> bool:
+        return self._stop[0]
+
+    def progress(self, result: Result) -> None:
+        if self._progress is not None:
+            self._progress(result)
+
+    def confirm(self, plan: acdload.Plan) -> bool:
+        counts = plan.summary
+        if not self.options["quiet"]:
+            say(
+                f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
+                f"{counts['drift']} drifted (target {plan.target})"
+            )
+        creates = counts["create"]
+        if (
+            creates
+            and not self.options["yes"]
+            and not click.confirm(f"Create {creates} events?", err=True)
+        ):
+            return False
+        self._progress = Progress(len(plan.actions), self.options["quiet"], self.options["redact"])
+        self._stop = self._stack.enter_context(_stop_on_interrupt())
+        self._stack.enter_context(self._progress)
+        return True

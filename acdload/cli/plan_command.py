@@ -7,7 +7,8 @@ from datetime import datetime
 
 import click
 
-from acdload.cli.check import files_read, run_checks, show_problems, verdict_of
+import acdload
+from acdload.cli.loading import files_read, load_manifests, show_problems, verdict_of
 from acdload.cli.options import (
     check_options,
     color_option,
@@ -16,17 +17,9 @@ from acdload.cli.options import (
     problem_file_options,
     verbosity_options,
 )
-from acdload.cli.target_options import (
-    offline_option,
-    open_client,
-    target_from_options,
-    target_options,
-    tls_verify,
-)
+from acdload.cli.target_options import offline_option, target_from_options, target_options, warn
 from acdload.errors import ExitCode
 from acdload.outputs import check_output_paths, scrubbed
-from acdload.planning.matching import build_plan
-from acdload.planning.saved import digest_manifests, plan_document, save_plan
 from acdload.reports.plan import PLAN_REPORTERS, wants_color
 from acdload.reports.problem_files import write_problem_files
 
@@ -111,19 +104,14 @@ def plan_command(
         base_url=base_url, emulator=emulator, token_file=token_file, offline=offline, target=target
     )
     check_output_paths({"--out": out_path, "--junit": junit, "--sarif": sarif})
-    prepared = run_checks(paths, strict, now)
-    verdict = verdict_of(prepared)
-    write_problem_files(verdict, files_read(prepared), command="plan", junit=junit, sarif=sarif)
+    load = load_manifests(paths, strict, now)
+    verdict = verdict_of(load)
+    write_problem_files(verdict, files_read(load), command="plan", junit=junit, sarif=sarif)
     if verdict.problems:
         show_problems(verdict, max_errors, quiet=quiet, redact=redact)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client:
-        records = client.list_events() if client is not None else None
-    plan = build_plan(prepared, records, chosen.label)
-    if out_path is not None:
-        document = plan_document(plan, digest_manifests(paths, prepared), records)
-        save_plan(out_path, document)
+    plan = acdload.plan(load, chosen, timeout=timeout, ca_bundle=ca_bundle, out=out_path, warn=warn)
     reporter = PLAN_REPORTERS[output_format](
         scrubbed(sys.stdout),
         verbose=verbose,

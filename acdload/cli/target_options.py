@@ -1,4 +1,4 @@
-"""The target options of ``plan`` and ``apply``, declared once, and opening the target.
+"""The target options of ``plan`` and ``apply``, declared once, and the target they name.
 
 ``--base-url`` (or ``ACDLOAD_BASE_URL``) names a jtel server, with the token from
 ``ACDLOAD_TOKEN`` or ``--token-file`` (never a plain flag value: it would show in process
@@ -7,29 +7,23 @@ in the config file (``acdload.target.config``). ``--emulator`` runs the bundled 
 process with its state in ``.acdload/`` of the current directory, so that a newcomer's
 repeated runs see what earlier runs created. ``--offline`` is separate because only
 ``plan`` has it. ``--timeout`` and ``--ca-bundle`` say how to talk to the server.
+Opening the target is the library's (``acdload.target.open``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from click.shell_completion import CompletionItem
 
-from acdload.errors import AcdloadError, TargetError
-from acdload.target.client import JtelClient, is_plain_http_to_remote
+from acdload.errors import AcdloadError
 from acdload.target.config import load_config
 from acdload.target.resolve import Target, resolve_target
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-EMULATOR_DB = "emulator.db"
-EMULATOR_TOKEN = "emulator.token"
 
 
 def _complete_target(
@@ -119,97 +113,6 @@ def target_from_options(
     )
 
 
-def tls_verify(ca_bundle: str | None) -> bool | str:
-    """What the client verifies TLS with: the system's CAs, or ``--ca-bundle``."""
-    return ca_bundle or True
-
-
 def warn(message: str) -> None:
+    """The ``warn`` callback of the library calls: a warning line on stderr."""
     click.echo(f"warning: {message}", err=True)
-
-
-def emulator_token(state_dir: Path) -> str:
-    """The emulator's token: generated on the first run, then read from the state dir.
-
-    Created with ``O_EXCL`` and mode 0600, so two first runs agree on one token and no
-    other user can read it.
-    """
-    path = state_dir / EMULATOR_TOKEN
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        token = path.read_text(encoding="utf-8").strip()
-        if token:
-            return token
-        raise TargetError(
-            f"{path} is empty", hint="delete it and run again; a new token is made"
-        ) from None
-    token = secrets.token_urlsafe(24)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        out.write(token + "\n")
-    return token
-
-
-def _private_file(path: Path) -> None:
-    """Create ``path`` 0600 if it does not exist: SQLite gives its WAL files the same mode."""
-    with contextlib.suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-@contextlib.contextmanager
-def _embedded_emulator(state_dir: Path, timeout: float) -> Iterator[JtelClient]:
-    from acdload.emulator import Emulator, EmulatorConfig, EmulatorConfigError
-
-    try:
-        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        token = emulator_token(state_dir)
-        _private_file(state_dir / EMULATOR_DB)
-        emulator = Emulator(
-            EmulatorConfig(host="127.0.0.1", port=0, db=state_dir / EMULATOR_DB, token=token)
-        ).start()
-    except EmulatorConfigError as exc:
-        raise TargetError(
-            f"cannot start the embedded emulator: {exc.message}",
-            hint=f"check {state_dir}/ (delete it to start from an empty emulator)",
-        ) from None
-    except OSError as exc:
-        raise TargetError(
-            f"cannot keep the emulator's state in {state_dir}: {exc.strerror}",
-            hint="run from a directory you can write to",
-        ) from None
-    try:
-        with JtelClient(emulator.base_url, token, timeout=timeout) as client:
-            yield client
-    finally:
-        emulator.stop()
-
-
-@contextlib.contextmanager
-def open_client(
-    target: Target,
-    *,
-    timeout: float = 30.0,
-    verify: bool | str = True,
-    on_warning: Callable[[str], None] = warn,
-) -> Iterator[JtelClient | None]:
-    """A client for ``target`` (None when offline), closed on exit.
-
-    For ``--emulator`` the emulator runs for the duration of the block. A token about to
-    cross a network unencrypted (``http://`` to a host other than this one) is warned
-    about. ``timeout`` and ``verify`` (True, or a CA bundle path) go to the client.
-    """
-    if target.kind == "offline":
-        yield None
-    elif target.kind == "emulator":
-        assert target.state_dir is not None  # resolve_target sets it for the emulator
-        with _embedded_emulator(target.state_dir, timeout) as client:
-            yield client
-    else:
-        assert target.base_url is not None and target.token is not None
-        if is_plain_http_to_remote(target.base_url):
-            on_warning(
-                f"the token will be sent unencrypted over plain http:// to {target.base_url}; "
-                "use https:// for a server that is not on this machine"
-            )
-        with JtelClient(target.base_url, target.token, timeout=timeout, verify=verify) as client:
-            yield client

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 
 from acdload.errors import UsageProblem
@@ -27,13 +27,76 @@ STATE_DIR = Path(".acdload")
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """A resolved target. ``offline`` has no server; ``emulator`` is the embedded one."""
+    """Where plan and apply send their requests: a jtel server, or the embedded emulator.
 
-    kind: str  # "url" | "emulator" | "offline"
+    ``Target(base_url, token)`` names a server; :meth:`from_env` finds one as the command
+    line does (``ACDLOAD_BASE_URL``, ``ACDLOAD_TARGET``, ``acdload.toml``);
+    :meth:`emulator` is the bundled emulator, run in this process while it is used.
+    Every way in checks the base URL and the token the same way (a URL with
+    ``user:password@`` is refused, never echoed), and the token is registered with the
+    scrubber at once, so no message, report or repr shows it from then on.
+    """
+
     base_url: str | None = None
-    token: str | None = None
-    state_dir: Path | None = None
+    token: str | None = field(default=None, repr=False)
+    _: KW_ONLY
+    kind: str = "url"  # "url" | "emulator" | "offline" (the command line's --offline)
+    state_dir: Path | None = None  # the emulator's events and token
     name: str | None = None  # the config's name for it, when chosen by name
+
+    def __post_init__(self) -> None:
+        if self.kind == "url":
+            self._check_server()
+        elif self.kind == "emulator" and self.state_dir is not None:
+            object.__setattr__(self, "state_dir", Path(self.state_dir))
+        elif self.kind != "offline":
+            raise UsageProblem(
+                f"Target kind {self.kind!r}: give Target(base_url, token), "
+                "Target.from_env() or Target.emulator()"
+            )
+
+    def _check_server(self) -> None:
+        token = self.token or ""
+        register_secret(token)
+        if not isinstance(self.base_url, str) or not self.base_url:
+            raise UsageProblem(
+                "a target needs the jtel base URL: Target(base_url, token)",
+                hint="https://HOST:PORT/rest/v1.0/CLIENTSID (the client account ID last)",
+            )
+        object.__setattr__(self, "base_url", check_base_url(self.base_url))
+        if not token.isprintable():
+            raise UsageProblem(
+                "the token contains control characters (a stray newline or tab?)",
+                hint="store the token alone, on one line, in the variable or --token-file",
+            )
+        if not token:
+            raise UsageProblem(
+                f"no token for {self.base_url}",
+                hint="pass it as Target(base_url, token), or use Target.from_env() with "
+                f"{TOKEN_ENV} set",
+            )
+
+    @classmethod
+    def from_env(
+        cls, name: str | None = None, *, environ: Mapping[str, str] | None = None
+    ) -> Target:
+        """The target the command line would use given no target flag (or ``--target
+        NAME``): ``ACDLOAD_BASE_URL`` with ``ACDLOAD_TOKEN``, else ``ACDLOAD_TARGET``, else
+        the ``default_target`` of ``acdload.toml`` in the working directory; a usage
+        error (exit 2) when nothing names one."""
+        return resolve_target(
+            base_url=None,
+            emulator=False,
+            offline=False,
+            token_file=None,
+            target=name,
+            environ=environ,
+        )
+
+    @classmethod
+    def emulator(cls, state_dir: str | os.PathLike[str] = STATE_DIR) -> Target:
+        """The bundled emulator, its events and token kept in ``state_dir`` (created 0700)."""
+        return cls(kind="emulator", state_dir=Path(state_dir))
 
     @property
     def label(self) -> str | None:
@@ -83,9 +146,9 @@ def resolve_target(
     if len(chosen) > 1:
         raise UsageProblem(f"{' and '.join(chosen)} cannot be used together; choose one target")
     if offline:
-        return Target("offline")
+        return Target(kind="offline")
     if emulator:
-        return Target("emulator", state_dir=STATE_DIR)
+        return Target.emulator()
     read_config = config if config is not None else lambda: load_config(Path.cwd())
     named: NamedTarget | None = None
     url = base_url
@@ -129,16 +192,10 @@ def resolve_target(
     # one server must not be sent to another because it happens to be in the environment.
     token_env = named.token_env if named is not None and named.token_env else TOKEN_ENV
     token = read_token_file(token_file) if token_file else env.get(token_env, "").strip()
-    register_secret(token)
-    if token and not token.isprintable():
-        raise UsageProblem(
-            "the token contains control characters (a stray newline or tab?)",
-            hint="store the token alone, on one line, in the variable or --token-file",
-        )
     if not token:
         raise UsageProblem(
             f"no token for {url}",
             hint=f"set {token_env}, or pass --token-file FILE (never the token itself on the "
             "command line)",
         )
-    return Target("url", base_url=url, token=token, name=named.name if named else None)
+    return Target(url, token, name=named.name if named else None)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from acdload.cli.target_options import EMULATOR_TOKEN
 from acdload.emulator import Emulator, EmulatorConfig
+from acdload.target.embedded import EMULATOR_TOKEN
 from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 from tests.planning.helpers import (

@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from acdload.cli.target_options import emulator_token, open_client
 from acdload.errors import TargetError
+from acdload.target.embedded import emulator_token
+from acdload.target.open import open_client
 from acdload.target.resolve import Target
 
 
 def test_offline_has_no_client() -> None:
-    with open_client(Target("offline")) as client:
+    with open_client(Target(kind="offline")) as client:
         assert client is None
 
 
@@ -29,7 +30,7 @@ def test_offline_has_no_client() -> None:
 )
 def test_warns_before_a_token_goes_unencrypted_to_another_host(url: str, warned: bool) -> None:
     warnings: list[str] = []
-    with open_client(Target("url", base_url=url, token="s3cret"), on_warning=warnings.append):
+    with open_client(Target(url, "s3cret"), on_warning=warnings.append):
         pass  # nothing is sent until the client is used
     assert bool(warnings) is warned
     assert all("s3cret" not in warning for warning in warnings)
@@ -58,6 +59,6 @@ def test_emulator_state_that_cannot_be_used_is_a_target_error(
     (state / "emulator.db").write_text("this is not a database")
     with (
         pytest.raises(TargetError, match="cannot start the embedded emulator"),
-        open_client(Target("emulator", state_dir=state)),
+        open_client(Target.emulator(state)),
     ):
         pass

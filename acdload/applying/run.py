@@ -1,0 +1,214 @@
+"""``acdload.apply``: the whole apply sequence, as ``acdload apply`` runs it.
+
+The order is what makes it exactly once: the target's lock is taken before the server is
+read (a plan made while another apply is still creating would send its events a second
+time); the plan is made (or a given plan proven still true) from that one read; only
+then is the caller asked to confirm, the event types checked, and the creates sent, each
+recorded in the journal. The reports are written at the end, whatever stopped the run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
+from acdload.applying.journal import Journal
+from acdload.callbacks import Warn, log_warning
+from acdload.check.load import Load, PathArg, require_valid
+from acdload.errors import ExitCode, UsageProblem
+from acdload.outputs import OutputError, check_output_paths
+from acdload.planning.make import Plan, check_timeout, public_plan, saved_form
+from acdload.planning.matching import build_plan
+from acdload.planning.verify import fresh_plan
+from acdload.reports.csv_dialects import CSV_DIALECTS, DEFAULT_CSV_DIALECT
+from acdload.reports.outcomes import summary, write_reports
+from acdload.target.open import open_client, tls_verify
+from acdload.target.resolve import STATE_DIR, Target
+
+Confirm = Callable[[Plan], bool]
+OnResult = Callable[[Result], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPaths:
+    """The files an apply writes at its end (``None``: not written), by option name."""
+
+    report: PathArg | None = None
+    report_csv: PathArg | None = None
+    failed_csv: PathArg | None = None
+    junit: PathArg | None = None
+    report_html: PathArg | None = None
+
+    def by_option(self) -> dict[str, str | None]:
+        return {f"--{f.name.replace('_', '-')}": _text(getattr(self, f.name)) for f in fields(self)}
+
+    def check(self, journal: Path) -> None:
+        """A usage error (exit 2) for a path that cannot be written, before anything is
+        read or sent; none may be the journal."""
+        check_output_paths(self.by_option(), kept={"--journal": journal})
+
+
+def journal_path(journal: PathArg | None, state_dir: PathArg = STATE_DIR) -> Path:
+    """The journal file: ``journal``, else ``journal.jsonl`` in the state directory."""
+    return Path(journal) if journal else Path(state_dir) / "journal.jsonl"
+
+
+@dataclass(slots=True)
+class Run(ApplyRun):
+    """What an apply did: a :class:`Result` per event of ``plan``, in submission order.
+
+    ``target_error`` is what stopped the run before its end (the server, exit 3; the
+    journal, exit 1); ``interrupted`` is True when ``should_stop`` stopped it;
+    ``unwritten`` is a report that could not be written (the journal still holds every
+    outcome). ``exit_code`` is the command line's exit status for this run.
+    """
+
+    plan: Plan = field(kw_only=True, repr=False)
+    journal: Path = field(kw_only=True)
+    fail_on_drift: bool = field(default=False, kw_only=True)
+    unwritten: OutputError | None = field(default=None, kw_only=True)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """How many events ended in each outcome (every outcome named, zeros included)."""
+        return summary(self)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.target_error is not None:
+            return self.target_error.exit_code
+        if self.interrupted:
+            return ExitCode.INTERRUPTED
+        ok = SUCCESS - ({"drift"} if self.fail_on_drift else set())
+        if any(result.outcome not in ok for result in self.results):
+            return ExitCode.FAILURE
+        return ExitCode.FAILURE if self.unwritten is not None else ExitCode.OK
+
+
+def apply(
+    source: Load | Plan,
+    target: Target,
+    *,
+    parallel: int = 1,
+    journal: PathArg | None = None,
+    state_dir: PathArg = STATE_DIR,
+    timeout: float = 30.0,
+    ca_bundle: PathArg | None = None,
+    rate: float | None = None,
+    max_failures: int | None = None,
+    fail_on_drift: bool = False,
+    redact: bool = False,
+    report: PathArg | None = None,
+    report_csv: PathArg | None = None,
+    failed_csv: PathArg | None = None,
+    junit: PathArg | None = None,
+    report_html: PathArg | None = None,
+    csv_dialect: str = DEFAULT_CSV_DIALECT,
+    confirm: Confirm | None = None,
+    on_result: OnResult | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    warn: Warn | None = None,
+) -> Run:
+    """Create the planned events of ``source`` on ``target``, in order, each exactly once.
+
+    ``source`` is a valid :class:`Load` (planned here, as ``acdload apply PATH...``) or a
+    :class:`Plan` (from :func:`plan` or :func:`read_plan`: made again here and refused
+    with :class:`StalePlanError` unless identical). ``confirm(plan)`` is asked once the
+    plan is made, before anything is sent (False: nothing is sent, UsageProblem);
+    ``on_result(result)`` hears each event's outcome as it is settled; ``should_stop()``
+    True stops the run after the request in flight (``run.interrupted``). The other
+    options are the command line's, with its defaults; ``parallel`` must be 1.
+
+    The reports are written at the end, also when the server stopped the run (then
+    ``run.target_error`` says why). Raised before anything is sent: :class:`UsageProblem`,
+    :class:`InvalidLoad`, :class:`StalePlanError`, :class:`TargetError`, ``LockHeld``.
+    """
+    _check_options(parallel, rate, max_failures, csv_dialect)
+    check_timeout(timeout)
+    if target is None or target.kind == "offline":
+        raise UsageProblem(
+            "apply needs a target: it has no offline mode",
+            hint="give Target(base_url, token), Target.from_env() or Target.emulator()",
+        )
+    kept = journal_path(journal, state_dir)
+    reports = ReportPaths(report, report_csv, failed_csv, junit, report_html)
+    reports.check(kept)
+    loaded = source.load if isinstance(source, Plan) else source
+    require_valid(loaded, "sent")
+    given = saved_form(source) if isinstance(source, Plan) else None
+    warn = warn or log_warning
+    label = target.label
+    with (
+        open_client(
+            target, timeout=timeout, verify=tls_verify(ca_bundle), on_warning=warn
+        ) as client,
+        Journal(kept, label, state_dir=Path(state_dir), warn=warn) as log,
+    ):
+        assert client is not None  # apply has no offline mode
+        records = client.list_events()
+        prepared = loaded._prepared
+        if given is None:
+            made = build_plan(prepared, records, label)
+        else:
+            made = fresh_plan(given, prepared, records, label, redacted=redact)
+        applied = public_plan(made, loaded)
+        if confirm is not None and not confirm(applied):
+            raise UsageProblem("apply cancelled: nothing was sent")
+        preflight(client, applied.of("create"))
+        options = ApplyOptions(timeout=timeout, rate=rate, max_failures=max_failures)
+        applier = Applier(
+            client, log, options, applied.key_fields, on_result, should_stop or _never
+        )
+        outcome = applier.run(applied.actions)
+    values = {f.name: getattr(outcome, f.name) for f in fields(ApplyRun)}
+    run = Run(**values, plan=applied, journal=kept, fail_on_drift=fail_on_drift)
+    try:
+        write_reports(
+            run,
+            prepared.payloads,
+            label,
+            report=_text(report),
+            report_csv=_text(report_csv),
+            failed=_text(failed_csv),
+            junit=_text(junit),
+            html=_text(report_html),
+            fail_on_drift=fail_on_drift,
+            redacted=redact,
+            csv_dialect=csv_dialect,
+        )
+    except OutputError as exc:
+        exc.hint = (
+            f"the journal {kept} still holds the outcome of every event of this run; fix the "
+            "path (or free space) and run apply again: it sends nothing twice"
+        )
+        run.unwritten = exc
+    return run
+
+
+def _never() -> bool:
+    return False
+
+
+def _text(path: PathArg | None) -> str | None:
+    return None if path is None else os.fspath(path)
+
+
+def _check_options(
+    parallel: int, rate: float | None, max_failures: int | None, csv_dialect: str
+) -> None:
+    """The limits the command line's option types enforce, for callers of the library."""
+    if parallel != 1:
+        raise UsageProblem(
+            f"parallel={parallel!r}: apply sends one event at a time for now; give parallel=1"
+        )
+    if rate is not None and not rate >= 0.01:
+        raise UsageProblem(f"rate={rate!r}: give creates per second, 0.01 or more")
+    if max_failures is not None and (isinstance(max_failures, bool) or max_failures < 1):
+        raise UsageProblem(f"max_failures={max_failures!r}: give 1 or more")
+    if csv_dialect not in CSV_DIALECTS:
+        raise UsageProblem(
+            f"csv_dialect={csv_dialect!r}: give one of {', '.join(sorted(CSV_DIALECTS))}"
+        )
