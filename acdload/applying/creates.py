@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from acdload.applying.failpoint import FAILPOINT_ENV, Failpoint
 from acdload.applying.journal import Journal, KeyText
-from acdload.planning.matching import differences, key_function
+from acdload.planning.matching import RecordIndex, differences, key_function
 from acdload.safetext import server_text
 from acdload.target.client import RETRY_AFTER_CAP, CreateAnswer, JtelClient, TransportFailure
 
@@ -40,23 +40,21 @@ DONE, RETRY, AMBIGUOUS = "done", "retry", "ambiguous"
 class Lookup:
     """Finds events on the server by key: one full list per look-up (there is no filter).
 
-    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
-    unanswered create "is there" is decided by the same rule that planned it; the oldest
-    event wins, as in plan.
+    Keys are compared exactly as plan compares them (``RecordIndex``, streamed as plan's
+    read is), so whether an unanswered create "is there" is decided by the same rule that
+    planned it; the oldest event wins, as in plan.
     """
 
     def __init__(self, client: JtelClient, key_fields: tuple[str, ...]) -> None:
         self._client = client
+        self._key_fields = key_fields
         self._key_of = key_function(key_fields)
 
     def find(self, key: dict[str, Any]) -> int | None:
-        wanted = self._key_of(key)
-        found = [
-            int(record["ID"])
-            for record in self._client.list_events()
-            if record.get("ID") is not None and self._key_of(record) == wanted
-        ]
-        return min(found, default=None)
+        wanted = frozenset({self._key_of(key)})
+        index = self._client.list_events(lambda: RecordIndex(self._key_fields, wanted))
+        found = index.match(key)
+        return None if found is None else int(found["ID"])
 
 
 class CreateSender:

@@ -17,6 +17,7 @@ from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, R
 from acdload.applying.journal import Journal
 from acdload.cli.app import say
 from acdload.cli.check import run_checks, show_problems, verdict_of
+from acdload.cli.list_progress import ListProgress
 from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
 from acdload.cli.target_options import (
     open_client,
@@ -27,6 +28,7 @@ from acdload.cli.target_options import (
 from acdload.errors import ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
 from acdload.planning.matching import Action, build_plan
+from acdload.planning.records import read_server
 from acdload.planning.saved import load_plan
 from acdload.planning.verify import fresh_plan, planned_paths
 from acdload.reports.outcomes import summary, write_reports
@@ -243,7 +245,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         ) as journal,
     ):
         assert client is not None  # apply has no offline mode
-        records = client.list_events()
+        with ListProgress(hide=options["quiet"]) as progress:
+            records = read_server(client, prepared, progress, saved.actions if saved else ())
         if saved is None:
             plan_actions = build_plan(prepared, records, target.label).actions
         else:

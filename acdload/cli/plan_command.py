@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 from acdload.cli.check import files_read, run_checks, show_problems, verdict_of
+from acdload.cli.list_progress import ListProgress
 from acdload.cli.options import (
     check_options,
     color_option,
@@ -26,6 +27,7 @@ from acdload.cli.target_options import (
 from acdload.errors import ExitCode
 from acdload.outputs import check_output_paths, scrubbed
 from acdload.planning.matching import build_plan
+from acdload.planning.records import read_server
 from acdload.planning.saved import digest_manifests, plan_document, save_plan
 from acdload.reports.plan import PLAN_REPORTERS, wants_color
 from acdload.reports.problem_files import write_problem_files
@@ -118,11 +120,14 @@ def plan_command(
         show_problems(verdict, max_errors, quiet=quiet, redact=redact)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client:
-        records = client.list_events() if client is not None else None
-    plan = build_plan(prepared, records, chosen.label)
+    with (
+        open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client,
+        ListProgress(hide=quiet) as progress,
+    ):
+        server = read_server(client, prepared, progress) if client is not None else None
+    plan = build_plan(prepared, server, chosen.label)
     if out_path is not None:
-        document = plan_document(plan, digest_manifests(paths, prepared), records)
+        document = plan_document(plan, digest_manifests(paths, prepared), server)
         save_plan(out_path, document)
     reporter = PLAN_REPORTERS[output_format](
         scrubbed(sys.stdout),
