@@ -111,8 +111,6 @@ class _ListReader:
         events = ijson.basic_parse(self, buf_size=CHUNK, use_float=True)
         try:
             self._answer(events)
-        except MalformedAnswer:
-            raise
         except ijson.JSONError as exc:
             raise self._refusal(str(exc).partition("\n")[0]) from None  # later lines quote the body
         except StopIteration:  # the parser ended before the answer did
