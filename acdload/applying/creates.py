@@ -15,14 +15,14 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from acdload.applying.journal import Journal, KeyText
-from acdload.planning.matching import differences, key_function
+from acdload.planning.matching import RecordIndex, differences, key_function
 from acdload.safetext import server_text
-from acdload.target.answers import Record
 from acdload.target.backoff import CREATE_FIRST_WAIT, retry_wait
 from acdload.target.client import CreateAnswer, TransportFailure
+from acdload.target.event_list import ListProgress, RecordSink
 
 if TYPE_CHECKING:
     from acdload.applying.applier import ApplyOptions, PlannedAction, Result
@@ -51,12 +51,17 @@ def no_failpoint(phase: str) -> None:
     """Production's failpoint: nothing happens."""
 
 
+Sink = TypeVar("Sink", bound=RecordSink)
+
+
 class JtelApi(Protocol):
     """What apply uses of ``target.client.JtelClient``; the unit tests pass a fake one with
     scripted answers."""
 
     def create(self, payload: dict[str, Any]) -> CreateAnswer: ...
-    def list_events(self) -> list[Record]: ...
+    def list_events(
+        self, start: Callable[[], Sink], progress: ListProgress | None = None
+    ) -> Sink: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +88,21 @@ SYSTEM_CLOCK = Clock()
 class Lookup:
     """Finds events on the server by key: one full list per look-up (there is no filter).
 
-    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
-    unanswered create "is there" is decided by the same rule that planned it; the oldest
-    event wins, as in plan.
+    Keys are compared exactly as plan compares them (``RecordIndex``, streamed as plan's
+    read is), so whether an unanswered create "is there" is decided by the same rule that
+    planned it; the oldest event wins, as in plan.
     """
 
     def __init__(self, client: JtelApi, key_fields: tuple[str, ...]) -> None:
         self._client = client
+        self._key_fields = key_fields
         self._key_of = key_function(key_fields)
 
     def find(self, key: dict[str, Any]) -> int | None:
-        wanted = self._key_of(key)
-        found = [
-            int(record["ID"])
-            for record in self._client.list_events()
-            if record.get("ID") is not None and self._key_of(record) == wanted
-        ]
-        return min(found, default=None)
+        wanted = frozenset({self._key_of(key)})
+        index = self._client.list_events(lambda: RecordIndex(self._key_fields, wanted))
+        found = index.match(key)
+        return None if found is None else int(found["ID"])
 
 
 class CreateSender:

@@ -22,9 +22,11 @@ from acdload.errors import ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
 from acdload.planning.make import Plan, check_timeout, public_plan, saved_form
 from acdload.planning.matching import build_plan
+from acdload.planning.records import read_server
 from acdload.planning.verify import fresh_plan
 from acdload.reports.csv_dialects import CSV_DIALECTS, DEFAULT_CSV_DIALECT
 from acdload.reports.outcomes import summary, write_reports
+from acdload.target.event_list import ListProgress
 from acdload.target.open import open_client, tls_verify
 from acdload.target.resolve import STATE_DIR, Target
 
@@ -111,6 +113,7 @@ def apply(
     on_result: OnResult | None = None,
     should_stop: Callable[[], bool] | None = None,
     warn: Warn | None = None,
+    list_progress: ListProgress | None = None,
 ) -> Run:
     """Create the planned events of ``source`` on ``target``, in order, each exactly once.
 
@@ -118,7 +121,8 @@ def apply(
     :class:`Plan` (from :func:`plan` or :func:`read_plan`: made again here and refused
     with :class:`StalePlanError` unless identical). ``confirm(plan)`` is asked once the
     plan is made, before anything is sent (False: nothing is sent, UsageProblem);
-    ``on_result(result)`` hears each event's outcome as it is settled; ``should_stop()``
+    ``list_progress(bytes_read, records_read)`` hears how the read of the server's list
+    goes; ``on_result(result)`` hears each event's outcome as it is settled; ``should_stop()``
     True stops the run after the request in flight (``run.interrupted``). The other
     options are the command line's, with its defaults; ``parallel`` must be 1.
 
@@ -148,8 +152,9 @@ def apply(
         Journal(kept, label, state_dir=Path(state_dir), warn=warn) as log,
     ):
         assert client is not None  # apply has no offline mode
-        records = client.list_events()
         prepared = loaded._prepared
+        planned = given.actions if given is not None else ()
+        records = read_server(client, prepared, list_progress, planned)
         if given is None:
             made = build_plan(prepared, records, label)
         else:

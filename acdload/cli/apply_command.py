@@ -22,6 +22,7 @@ import acdload
 from acdload.applying.applier import ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
+from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import load_manifests, show_problems, verdict_of
 from acdload.cli.options import (
     check_options,
@@ -236,6 +237,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             csv_dialect=options["csv_dialect"],
             confirm=console.confirm,
             on_result=console.progress,
+            list_progress=console.list_progress,
             should_stop=console.should_stop,
             warn=warn,
             **reports,
@@ -259,6 +261,7 @@ class _Console:
 
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
+        self.list_progress = ListProgress(hide=options["quiet"])
         self._progress: Progress | None = None
         self._stack = ExitStack()
         self._stop: list[bool] = [False]
@@ -267,6 +270,7 @@ class _Console:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.list_progress.finish(failed=True)  # a read the run never got past
         self._stack.close()
 
     def should_stop(self) -> bool:
@@ -277,6 +281,7 @@ class _Console:
             self._progress(result)
 
     def confirm(self, plan: acdload.Plan) -> bool:
+        self.list_progress.finish()  # the list has been read
         counts = plan.summary
         if not self.options["quiet"]:
             say(

@@ -8,6 +8,7 @@ from datetime import datetime
 import click
 
 import acdload
+from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import files_read, load_manifests, show_problems, verdict_of
 from acdload.cli.options import (
     check_options,
@@ -111,7 +112,16 @@ def plan_command(
         show_problems(verdict, max_errors, quiet=quiet, redact=redact)
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    plan = acdload.plan(load, chosen, timeout=timeout, ca_bundle=ca_bundle, out=out_path, warn=warn)
+    with ListProgress(hide=quiet) as list_progress:
+        plan = acdload.plan(
+            load,
+            chosen,
+            timeout=timeout,
+            ca_bundle=ca_bundle,
+            out=out_path,
+            warn=warn,
+            list_progress=list_progress,
+        )
     reporter = PLAN_REPORTERS[output_format](
         scrubbed(sys.stdout),
         verbose=verbose,

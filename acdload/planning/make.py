@@ -20,6 +20,7 @@ from acdload.check.load import Load, PathArg, load, require_valid
 from acdload.errors import UsageProblem
 from acdload.outputs import check_output_paths
 from acdload.planning import matching
+from acdload.planning.records import read_server
 from acdload.planning.saved import (
     ManifestDigest,
     SavedPlan,
@@ -29,6 +30,7 @@ from acdload.planning.saved import (
     save_plan,
 )
 from acdload.planning.verify import planned_paths
+from acdload.target.event_list import ListProgress
 from acdload.target.open import open_client, tls_verify
 from acdload.target.resolve import Target
 
@@ -75,13 +77,16 @@ def plan(
     ca_bundle: PathArg | None = None,
     out: PathArg | None = None,
     warn: Warn | None = None,
+    list_progress: ListProgress | None = None,
 ) -> Plan:
     """The plan of a valid load against ``target``'s events: create, exists or drift.
 
     ``target`` None plans offline (nothing is read; every event is a create). ``out``
     also saves the plan to that file (mode 0600) for ``acdload apply PLANFILE`` or
     :func:`read_plan`. ``timeout`` (seconds per request) and ``ca_bundle`` are how the
-    server is read; ``warn`` receives warnings (default: the ``acdload`` logger).
+    server is read; ``warn`` receives warnings (default: the ``acdload`` logger);
+    ``list_progress(bytes_read, records_read)`` hears how the read of the server's list
+    goes (it streams: a large account's list takes most of a minute).
 
     Raises :class:`InvalidLoad` for a load with errors (nothing is read),
     :class:`UsageProblem` for a bad option or ``out`` path, :class:`TargetError` when
@@ -92,12 +97,12 @@ def plan(
     if out is not None:
         check_output_paths({"--out": os.fspath(out)})
     started = time.perf_counter()
+    prepared = loaded._prepared
     with open_client(
         target, timeout=timeout, verify=tls_verify(ca_bundle), on_warning=warn or log_warning
     ) as client:
-        records = client.list_events() if client is not None else None
+        records = None if client is None else read_server(client, prepared, list_progress)
     listed = time.perf_counter()
-    prepared = loaded._prepared
     made = public_plan(
         matching.build_plan(prepared, records, target.label if target else None), loaded
     )

@@ -8,7 +8,8 @@ load gets one of three actions, matched by the manifest's ``key``:
 - ``drift``: an event with its key exists but a compared field differs; the API cannot
   change it, so apply does nothing and the plan shows the difference.
 
-Only fields the server's records carry can be compared (see ``COMPARED_FIELDS``). When
+Only fields the server's records carry can be compared (see ``COMPARED_FIELDS`` in
+:mod:`acdload.planning.records`, which also reads the server's records). When
 several server events share one key, the oldest (lowest ID) is the match: it is the one
 that was there first, and later copies are most likely duplicates of it.
 
@@ -18,191 +19,44 @@ plus the size of the server's list.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from acdload.gc_pause import collector_paused
+from acdload.planning.event_data import body_of
+from acdload.planning.records import (
+    COMPARED_FIELDS,
+    RECORD_FIELDS,
+    Record,
+    RecordIndex,
+    comparable,
+    index_of,
+    key_function,
+    load_key,
+    normal,
+)
 
 if TYPE_CHECKING:
     from acdload.check.pipeline import Prepared
 
+__all__ = [  # what is planned here, and the names of acdload.planning.records it uses
+    "ACTIONS",
+    "COMPARED_FIELDS",
+    "Action",
+    "ActionName",
+    "Plan",
+    "Record",
+    "RecordIndex",
+    "body_of",
+    "build_plan",
+    "comparable",
+    "differences",
+    "key_function",
+]
+
 ActionName = Literal["create", "exists", "drift"]
 ACTIONS: tuple[ActionName, ...] = ("create", "exists", "drift")
-
-COMPARED_FIELDS = (
-    "Subject",
-    "Sender",
-    "Receiver",
-    "CrmURL",
-    "UserData",
-    "UsersID",
-    "AcdGroupsID",
-    "AcdEventTypesID",
-    "Body",
-)
-"""The payload fields a server record echoes back; only these can drift.
-
-nPriority, the appointment (dtAppointmentDate/Time) and the configuration-group pair
-(AcdConfigurationGroupsID, AcdAgentGroupsID) are sent but never returned, so the plan
-cannot tell whether the server holds what the manifest says: they never drift.
-"""
-
-_RECORD_FIELDS = COMPARED_FIELDS[:-1]  # every compared field but Body: read directly
-INTEGER_FIELDS = frozenset({"AcdEventTypesID", "AcdGroupsID", "UsersID"})
-
-Record = Mapping[str, Any]
-
-
-# -- server records --------------------------------------------------------------------
-
-_BODY = re.compile(r"<body\b[^>]*?(?:/>|>(.*?)</body\s*>)", re.DOTALL)
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
-_NUMERIC = re.compile(r"&#(?:([0-9]+)|[xX]([0-9a-fA-F]+));")
-
-
-def _numeric(match: re.Match[str]) -> str:
-    decimal, hexadecimal = match.groups()
-    try:
-        return chr(int(decimal) if decimal is not None else int(hexadecimal, 16))
-    except (ValueError, OverflowError):
-        return match.group(0)
-
-
-def _xml_unescape(text: str) -> str:
-    if "<![CDATA[" in text:
-        parts = _CDATA.split(text)  # even indexes: escaped text; odd: CDATA contents
-        return "".join(p if i % 2 else _xml_unescape(p) for i, p in enumerate(parts))
-    if "&" not in text:
-        return text
-    if "&#" in text:
-        text = _NUMERIC.sub(_numeric, text)
-    # "&amp;" last, so that "&amp;lt;" becomes "&lt;" and not "<".
-    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-    return text.replace("&apos;", "'").replace("&amp;", "&")
-
-
-def body_of(event_data: object) -> str | None:
-    """The Body text inside a record's ``EventData`` XML, or None when it cannot be found.
-
-    String search, not an XML parser: an XML parser normalises line ends, turning the
-    ``\\r\\n`` the seed's example Body is written with into ``\\n``, and every such event
-    would look drifted. It is also a fraction of the cost of a parse, paid per record.
-    """
-    if not isinstance(event_data, str):
-        return None
-    start = event_data.find("<body")
-    if start < 0:
-        return None
-    opened = event_data.find(">", start)
-    if opened < 0 or event_data[start + 5] not in " \t\r\n>/":
-        return _body_by_pattern(event_data)
-    if event_data[opened - 1] == "/":
-        return ""  # <body html="true"/>
-    end = event_data.find("</body>", opened)
-    if end < 0:
-        return _body_by_pattern(event_data)
-    return _xml_unescape(event_data[opened + 1 : end])
-
-
-def _body_by_pattern(event_data: str) -> str | None:
-    """The slow path for unusual markup (``<bodyx>`` before the body, ``</body >``)."""
-    match = _BODY.search(event_data)
-    if match is None:
-        return None
-    return _xml_unescape(match.group(1) or "")
-
-
-def comparable(record: Record) -> dict[str, Any]:
-    """The compared fields a server record carries, as the server gave them.
-
-    Body comes out of ``EventData``. A field the record does not carry at all (or a Body
-    that cannot be found in an odd or missing ``EventData``) is left out, and so is never
-    reported as drift: the plan cannot know its value.
-    """
-    fields = {name: record[name] for name in _RECORD_FIELDS if name in record}
-    body = body_of(record.get("EventData"))
-    if body is not None:
-        fields["Body"] = body
-    return fields
-
-
-def _normal_integer(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return value
-
-
-def _normal_text(value: Any) -> Any:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    return value
-
-
-def normal(name: str, value: Any) -> Any:
-    """A value as compared: absent, null and "" are one; 235 and "235" are one."""
-    if name in INTEGER_FIELDS:
-        return _normal_integer(value)
-    return _normal_text(value)
-
-
-def key_function(key_fields: Iterable[str]) -> Callable[[Record], tuple[Any, ...]]:
-    """A function from a payload or a server record to its key tuple, normalised.
-
-    Values already in their compared form (an int for an ID field, a non-empty string
-    otherwise: nearly all of them) are taken as they are; only the rest are normalised.
-    """
-    names = tuple(key_fields)
-    canonical = tuple(int if name in INTEGER_FIELDS else str for name in names)
-
-    def key_of(item: Record) -> tuple[Any, ...]:
-        values = tuple(map(item.get, names))
-        if tuple(map(type, values)) == canonical and "" not in values:
-            return values
-        return tuple([normal(name, value) for name, value in zip(names, values, strict=True)])
-
-    return key_of
-
-
-def _record_id(record: Record) -> float:
-    value = record.get("ID")
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else float("inf")
-
-
-@dataclass(slots=True)
-class RecordIndex:
-    """Server records by key; when several share a key, the oldest (lowest ID) wins."""
-
-    key_fields: tuple[str, ...]
-    key_of: Callable[[Record], tuple[Any, ...]]
-    by_key: dict[tuple[Any, ...], Record] = field(default_factory=dict)
-    shared: int = 0  # records hidden behind an older one with the same key
-
-    @classmethod
-    def build(cls, records: Iterable[Record], key_fields: Iterable[str]) -> RecordIndex:
-        fields = tuple(key_fields)
-        index = cls(fields, key_function(fields))
-        key_of = index.key_of
-        by_key = index.by_key
-        for record in records:
-            key = key_of(record)
-            held = by_key.setdefault(key, record)
-            if held is not record:
-                index.shared += 1
-                if _record_id(record) < _record_id(held):
-                    by_key[key] = record
-        return index
-
-    def match(self, payload: Record) -> Record | None:
-        return self.by_key.get(self.key_of(payload))
-
-
-# -- the plan --------------------------------------------------------------------------
 
 
 @dataclass(slots=True)
@@ -274,12 +128,12 @@ def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[An
     changes: dict[str, list[Any]] = {}
     # Nearly every field of nearly every matched event is equal: one tuple comparison
     # (done in C) settles them all before any field is looked at on its own.
-    if tuple(map(record.get, _RECORD_FIELDS)) != tuple(map(payload.get, _RECORD_FIELDS)):
+    if tuple(map(record.get, RECORD_FIELDS)) != tuple(map(payload.get, RECORD_FIELDS)):
         by_pair = (
             payload.get("AcdConfigurationGroupsID") is not None
             or payload.get("AcdAgentGroupsID") is not None
         )
-        for name in _RECORD_FIELDS:
+        for name in RECORD_FIELDS:
             if name not in record or (by_pair and name == "AcdGroupsID"):
                 continue
             value, mine = record[name], payload.get(name)
@@ -294,23 +148,24 @@ def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[An
 
 
 def build_plan(
-    prepared: Prepared, records: Iterable[Record] | None, target_label: str | None
+    prepared: Prepared, records: RecordIndex | Iterable[Record] | None, target_label: str | None
 ) -> Plan:
     """The plan for a valid, rendered load against the server's records.
 
-    ``records`` None means offline: nothing is known about the server, so every event is
-    a create. The caller makes sure the load has no errors (its keys are unique).
+    ``records`` is what :func:`read_server` read (or the records themselves); None means
+    offline: nothing is known about the server, so every event is a create. The caller
+    makes sure the load has no errors (its keys are unique).
     """
     with collector_paused():
         return _build_plan(prepared, records, target_label)
 
 
 def _build_plan(
-    prepared: Prepared, records: Iterable[Record] | None, target_label: str | None
+    prepared: Prepared, records: RecordIndex | Iterable[Record] | None, target_label: str | None
 ) -> Plan:
     events = prepared.load.events
-    key_fields = tuple(events[0].manifest.key) if events else ()
-    index = RecordIndex.build(records, key_fields) if records is not None else None
+    key_fields = load_key(prepared)
+    index = index_of(prepared, records)
     key_of = key_function(key_fields)
     by_key = index.by_key if index is not None else {}
     actions: list[Action] = []

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from acdload.errors import UsageProblem
 from acdload.outputs import replace_private
-from acdload.planning.matching import ACTIONS, Action, Plan, Record, key_function
+from acdload.planning.matching import ACTIONS, Action, Plan
+from acdload.planning.records import Record, RecordIndex
 from acdload.safetext import escape, escape_json, quote
 
 if TYPE_CHECKING:
@@ -71,18 +72,8 @@ def digest_manifests(paths: Sequence[str], prepared: Prepared) -> ManifestDigest
 
 
 def records_fingerprint(records: Iterable[Record], key_fields: Sequence[str]) -> str:
-    """sha256 over the (ID, key) of every server event, in ID order.
-
-    Only what matching depends on goes in: a record's comments, status or timestamps
-    change as agents work, and must not make a plan stale.
-    """
-    key_of = key_function(key_fields)
-    rows = sorted(
-        ([record.get("ID"), *key_of(record)] for record in records),
-        key=lambda row: (0, row[0], "") if isinstance(row[0], int) else (1, 0, str(row[0])),
-    )
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """The fingerprint of ``records`` (every one of them): see ``RecordIndex.fingerprint``."""
+    return RecordIndex.build(records, key_fields).fingerprint
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -91,18 +82,16 @@ def records_fingerprint(records: Iterable[Record], key_fields: Sequence[str]) ->
 def plan_document(
     plan: Plan,
     manifests: ManifestDigest,
-    records: Sequence[Record] | None,
+    server: RecordIndex | None,
     *,
     created: datetime | None = None,
 ) -> dict[str, Any]:
-    """The JSON document ``--out`` writes; ``records`` None for an offline plan."""
+    """The JSON document ``--out`` writes; ``server`` (what the plan was made against, as
+    ``read_server`` read it) None for an offline plan."""
     moment = created if created is not None else datetime.now(UTC)
     seen = None
-    if records is not None:
-        seen = {
-            "count": len(records),
-            "fingerprint": records_fingerprint(records, plan.key_fields),
-        }
+    if server is not None:
+        seen = {"count": server.count, "fingerprint": server.fingerprint}
     return {
         "format": FORMAT,
         "version": VERSION,

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acdload.errors import StalePlanError
-from acdload.planning.matching import Action, Plan, Record, RecordIndex, build_plan
-from acdload.planning.saved import SavedPlan, content_hash, files_read, records_fingerprint
+from acdload.planning.matching import Action, Plan, build_plan
+from acdload.planning.records import Record, RecordIndex, index_of
+from acdload.planning.saved import SavedPlan, content_hash, files_read
 from acdload.reports.redact import redact
 from acdload.safetext import escape, quote
 
@@ -111,20 +112,17 @@ def check_target(saved: SavedPlan, target_label: str | None) -> None:
         raise _stale(f"the plan was made for {shown}, not for {target_label}")
 
 
-def check_server(saved: SavedPlan, records: Sequence[Record]) -> None:
+def check_server(saved: SavedPlan, index: RecordIndex) -> None:
     """Refuse the plan when the server no longer holds what the plan saw for its keys.
 
     A planned create whose key now exists would be a duplicate; an ``exists`` or
     ``drift`` event that is gone would never be created. Other changes on the server
-    (events of other keys, comments, statuses) do not matter to this plan.
+    (events of other keys, comments, statuses) do not matter to this plan. ``index`` is
+    the server read for the load the plan names; a plan whose key fields are not that
+    load's is left to the recomputation, which names the difference.
     """
-    if (
-        saved.records_fingerprint is not None
-        and records_fingerprint(records, saved.plan.key_fields) == saved.records_fingerprint
-    ):
+    if index.key_fields != saved.plan.key_fields or index.fingerprint == saved.records_fingerprint:
         return
-    index = RecordIndex.build(records, saved.plan.key_fields)
-    ids = {record.get("ID") for record in records}
     for action in saved.plan.actions:
         where = f"{escape(action.file)}:{action.line}"
         if action.action == "create":
@@ -134,7 +132,7 @@ def check_server(saved: SavedPlan, records: Sequence[Record]) -> None:
                     f"the event planned as create at {where} now exists on the server "
                     f"(event {found.get('ID')})"
                 )
-        elif action.event_id not in ids:
+        elif action.event_id not in index.ids:
             raise _stale(
                 f"event {action.event_id}, planned as {action.action} at {where}, "
                 "is no longer on the server"
@@ -144,13 +142,14 @@ def check_server(saved: SavedPlan, records: Sequence[Record]) -> None:
 def fresh_plan(
     saved: SavedPlan,
     prepared: Prepared,
-    records: Iterable[Record] | None,
+    records: RecordIndex | Iterable[Record] | None,
     target_label: str | None,
     *,
     redacted: bool = False,
 ) -> Plan:
     """The plan made again from ``prepared`` (the load of :func:`planned_paths`, valid)
-    and ``records`` (the server's current list); it is identical to ``saved``.
+    and ``records`` (the server's current list, as ``read_server`` read it for
+    ``prepared`` and ``saved.actions``); it is identical to ``saved``.
 
     Raises :class:`StalePlanError` (exit 1) otherwise: the hint names the first stale
     condition, or the message the first event that differs and how. ``redacted`` masks
@@ -158,11 +157,11 @@ def fresh_plan(
     """
     check_manifests(saved, prepared)
     check_target(saved, target_label)
-    if records is None:
+    index = index_of(prepared, records, saved.actions)
+    if index is None:
         raise _stale("the server's events are needed to check a plan; none were read")
-    listed = list(records)
-    check_server(saved, listed)
-    now = build_plan(prepared, listed, target_label)
+    check_server(saved, index)
+    now = build_plan(prepared, index, target_label)
     difference = first_difference(saved.plan, now)
     if difference is not None:
         shown = redact(difference) if redacted else difference

@@ -26,6 +26,22 @@ class MalformedAnswer(ValueError):
     """An answer that is not what the API documents; the message says what is wrong."""
 
 
+NOT_UTF8 = "not UTF-8 text"
+LONG_NUMBER = "a number too large to read"
+TOO_DEEP = "JSON nested too deeply to read"
+NO_RECORDS = 'no "records" list'
+
+
+def not_json(start: bytes) -> MalformedAnswer:
+    """The error for a body that is not JSON, quoting how it ``start``s."""
+    return MalformedAnswer(f"not JSON: {snippet(start.decode('utf-8', 'replace'))}")
+
+
+def not_a_list(kind: str) -> MalformedAnswer:
+    """The error for a ``records`` that is ``kind`` ("a JSON object") instead of a list."""
+    return MalformedAnswer(f'"records" is {kind}, not a list')
+
+
 def valid_id(value: Any) -> int | None:
     """``value`` when it is an ID the server could have given (an int from 1 to
     :data:`MAX_ID`, not a bool), else None."""
@@ -39,9 +55,25 @@ def snippet(text: str) -> str:
     return f"'{server_text(text, QUOTE_LIMIT)}'"
 
 
+_KINDS = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
+_EVENT_KINDS = {
+    "start_map": "object",
+    "start_array": "array",
+    "string": "string",
+    "boolean": "boolean",
+    "null": "null",
+    "number": "number",
+}
+
+
 def _kind(value: Any) -> str:
-    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}
-    return "a JSON " + kinds.get(type(value), "number")
+    return "a JSON " + _KINDS.get(type(value), "number")
+
+
+def event_kind(event: str) -> str:
+    """What the JSON value that starts with an ijson ``event`` is, in the words of
+    :func:`parse_records`' messages ("a JSON array")."""
+    return "a JSON " + _EVENT_KINDS[event]
 
 
 def _shown(value: Any) -> str:
@@ -57,28 +89,33 @@ def parse_records(content: bytes) -> list[Record]:
     try:
         body = json.loads(content)
     except json.JSONDecodeError:
-        raise MalformedAnswer(f"not JSON: {snippet(content.decode('utf-8', 'replace'))}") from None
+        raise not_json(content) from None
     except UnicodeDecodeError:
-        raise MalformedAnswer("not UTF-8 text") from None
-    except ValueError:  # the only other ValueError json raises: int() refusing the digits
-        raise MalformedAnswer("a number of more than 4300 digits") from None
+        raise MalformedAnswer(NOT_UTF8) from None
+    except ValueError:  # the only other ValueError json raises: int() refusing 4,300+ digits
+        raise MalformedAnswer(LONG_NUMBER) from None
     except RecursionError:
-        raise MalformedAnswer("JSON nested too deeply to read") from None
+        raise MalformedAnswer(TOO_DEEP) from None
     if not isinstance(body, dict):
         raise MalformedAnswer(f"{_kind(body)}, not an object")
     records = body.get("records")
     if records is None:
-        raise MalformedAnswer('no "records" list')
+        raise MalformedAnswer(NO_RECORDS)
     if not isinstance(records, list):
-        raise MalformedAnswer(f'"records" is {_kind(records)}, not a list')
+        raise not_a_list(_kind(records))
     for number, record in enumerate(records, start=1):
-        if not isinstance(record, dict):
-            raise MalformedAnswer(f"record {number} is {_kind(record)}, not an object")
-        if "ID" not in record:
-            raise MalformedAnswer(f"record {number} has no ID")
-        if valid_id(record["ID"]) is None:
-            raise MalformedAnswer(
-                f"record {number} has ID {_shown(record['ID'])}, "
-                f"not a positive integer up to {MAX_ID}"
-            )
+        check_record(number, record)
     return records
+
+
+def check_record(number: int, record: Any) -> None:
+    """:class:`MalformedAnswer` unless ``record`` (the ``number``-th) is an object with a
+    valid ``ID``; the streamed list (``event_list``) checks its records with this too."""
+    if not isinstance(record, dict):
+        raise MalformedAnswer(f"record {number} is {_kind(record)}, not an object")
+    if "ID" not in record:
+        raise MalformedAnswer(f"record {number} has no ID")
+    if valid_id(record["ID"]) is None:
+        raise MalformedAnswer(
+            f"record {number} has ID {_shown(record['ID'])}, not a positive integer up to {MAX_ID}"
+        )

@@ -14,6 +14,7 @@ the token was registered to be scrubbed from it.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import ipaddress
 import json
@@ -21,9 +22,10 @@ import math
 import os
 import re
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -35,12 +37,15 @@ from acdload.target.answers import MalformedAnswer, Record, parse_records, snipp
 from acdload.target.backoff import READ_FIRST_WAIT, retry_wait
 from acdload.target.base_url import check_base_url
 from acdload.target.deadline import DeadlineAdapter, Watchdog
+from acdload.target.event_list import CHUNK, ListProgress, RecordSink, read_event_list
 
 READ_ATTEMPTS = 4
 LIST_TIMEOUTS = 4.0
 """The list is the one answer that grows with the account (the server has no paging), so
 reading it may take this many timeouts: 120 s at the default ``--timeout`` of 30 s."""
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+T = TypeVar("T")
+Sink = TypeVar("Sink", bound=RecordSink)
 
 
 def is_plain_http_to_remote(url: str) -> bool:
@@ -126,6 +131,11 @@ def _error_text(response: requests.Response) -> str | None:
     return None
 
 
+def _records(response: requests.Response) -> list[Record]:
+    """The records of a small answer, read whole."""
+    return parse_records(response.content)
+
+
 def _result(record: Record) -> str | None:
     value = record.get("Result_")
     return server_text(value, QUOTE_LIMIT) if isinstance(value, str) else None
@@ -178,46 +188,84 @@ class JtelClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @contextlib.contextmanager
+    def _exchanging(
+        self, method: str, path: str, seconds: float, **options: Any
+    ) -> Iterator[requests.Response]:
+        """One request whose whole answer is read in the block, within ``seconds``:
+        TransportFailure (or AnswerTimeout) when no complete answer came. Whatever fails
+        once the deadline passed is an AnswerTimeout (a body cut off looks truncated)."""
+        with self._watchdog.exchange(seconds) as exchange:
+            try:
+                with self._session.request(
+                    method,
+                    self.base_url + path,
+                    timeout=seconds,
+                    allow_redirects=False,
+                    stream=True,
+                    **options,
+                ) as response:
+                    yield response
+            except requests.RequestException as exc:
+                if exchange.expired or isinstance(exc, requests.ReadTimeout):
+                    raise AnswerTimeout(seconds) from None
+                raise TransportFailure(type(exc).__name__) from None
+            except Exception:
+                if exchange.expired:
+                    raise AnswerTimeout(seconds) from None
+                raise
+
     def _exchange(
         self, method: str, path: str, seconds: float, **options: Any
     ) -> requests.Response:
         """One request and its whole answer within ``seconds``; TransportFailure (or
         AnswerTimeout) when no complete answer came."""
-        with self._watchdog.exchange(seconds) as exchange:
-            try:
-                return self._session.request(
-                    method, self.base_url + path, timeout=seconds, allow_redirects=False, **options
-                )
-            except requests.RequestException as exc:
-                if exchange.expired or isinstance(exc, requests.ReadTimeout):
-                    raise AnswerTimeout(seconds) from None
-                raise TransportFailure(type(exc).__name__) from None
+        with self._exchanging(method, path, seconds, **options) as response:
+            _ = response.content  # the whole body, within the deadline
+        return response
 
     # -- reads -----------------------------------------------------------------------------
 
-    def list_events(self) -> list[Record]:
-        """Every event of the account (the server has no paging): one request."""
-        return self._read("/acd/events", seconds=LIST_TIMEOUTS * self.timeout)
+    def list_events(self, start: Callable[[], Sink], progress: ListProgress | None = None) -> Sink:
+        """Every event of the account (the server has no paging): one request, its body
+        parsed as it arrives (:mod:`~acdload.target.event_list`), each record handed to a
+        sink made by ``start``, a fresh one per attempt, that keeps what it needs of it."""
+
+        def streamed(response: requests.Response) -> Sink:
+            sink = start()
+            read_event_list(response.iter_content(CHUNK), sink, progress)
+            return sink
+
+        return self._read("/acd/events", streamed, seconds=LIST_TIMEOUTS * self.timeout)
 
     def get_event(self, event_id: int) -> Record | None:
-        records = self._read(f"/acd/events/event/{event_id}", missing_ok=True)
+        records: list[Record] = self._read(f"/acd/events/event/{event_id}", _records, missing=[])
         return records[0] if records else None
 
     def event_types(self) -> list[Record]:
-        return self._read("/acd/events/types")
+        return self._read("/acd/events/types", _records)
 
     def _read(
-        self, path: str, *, missing_ok: bool = False, seconds: float | None = None
-    ) -> list[Record]:
-        """The records a GET answers; no answer, 5xx and 429 are retried (waiting what
-        ``Retry-After`` asks, capped: ``backoff.retry_wait``), anything else that is not the
-        documented answer is a TargetError."""
+        self,
+        path: str,
+        answer: Callable[[requests.Response], T],
+        *,
+        missing: T | None = None,
+        seconds: float | None = None,
+    ) -> T:
+        """What ``answer`` reads of a GET's 200 answer (within the deadline, as it arrives);
+        ``missing`` for a 404 with a body, when given. No answer, 5xx and 429 are retried
+        (waiting what ``Retry-After`` asks, capped: ``backoff.retry_wait``), anything else that is
+        not the documented answer is a TargetError."""
         what = f"GET {path}"
         seconds = seconds or self.timeout
         for attempt in range(1, READ_ATTEMPTS + 1):
             last = attempt == READ_ATTEMPTS
             try:
-                response = self._exchange("GET", path, seconds)
+                with self._exchanging("GET", path, seconds) as response:
+                    if response.status_code == 200:
+                        return answer(response)
+                    _ = response.content  # an error answer is read whole, for its message
             except AnswerTimeout:
                 if last:
                     raise TargetError(
@@ -236,6 +284,12 @@ class JtelClient:
                     ) from None
                 _backoff(attempt)
                 continue
+            except MalformedAnswer as exc:
+                raise TargetError(
+                    f"{what}: the answer is not what the jtel API documents: {exc}",
+                    hint=f"check that {self.base_url} is the jtel REST base URL (a proxy or a "
+                    "login page answers like this too); if it is, tell the server's administrator",
+                ) from None
             status = response.status_code
             if status >= 500 or status == 429:
                 if last:
@@ -245,19 +299,10 @@ class JtelClient:
                     )
                 _backoff(attempt, retry_after_seconds(response.headers.get("Retry-After")))
                 continue
-            if missing_ok and status == 404 and response.content:
-                return []
+            if missing is not None and status == 404 and response.content:
+                return missing
             self.raise_for_target(response, what)
-            if status != 200:
-                raise TargetError(f"unexpected HTTP {status} for {what}: {_error_text(response)}")
-            try:
-                return parse_records(response.content)
-            except MalformedAnswer as exc:
-                raise TargetError(
-                    f"{what}: the answer is not what the jtel API documents: {exc}",
-                    hint=f"check that {self.base_url} is the jtel REST base URL (a proxy or a "
-                    "login page answers like this too); if it is, tell the server's administrator",
-                ) from None
+            raise TargetError(f"unexpected HTTP {status} for {what}: {_error_text(response)}")
         raise AssertionError("unreachable")  # pragma: no cover
 
     def raise_for_target(self, response: requests.Response, what: str) -> None:

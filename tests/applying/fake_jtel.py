@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from acdload.applying.applier import Applier, ApplyOptions, ApplyRun, Result
-from acdload.applying.creates import Clock, Failpoint, no_failpoint
+from acdload.applying.creates import Clock, Failpoint, Sink, no_failpoint
 from acdload.applying.journal import Journal
 from acdload.errors import TargetError
 from acdload.planning.matching import Action, ActionName
@@ -101,11 +101,17 @@ class FakeJtel:
         step = self.script.popleft() if self.script else created()
         return step(self, payload)
 
-    def list_events(self) -> list[Record]:
+    def list_events(self, start: Callable[[], Sink], progress: object = None) -> Sink:
+        """The events stored by now, handed one by one to a fresh sink, as the client's
+        streamed read does."""
         self.lists += 1
         if self.list_failure is not None:
             raise self.list_failure
-        return [dict(record) for at, record in self.events if at <= self.clock.now]
+        sink = start()
+        for at, record in self.events:
+            if at <= self.clock.now:
+                sink.add(dict(record))
+        return sink
 
     def event_types(self) -> list[Record]:
         return [dict(record) for record in self.types]
