@@ -261,3 +261,22 @@ def test_a_cycle_through_a_function_level_import_is_found(package: Path) -> None
     assert [shown(c) for c in cycles(imports(package))] == [
         "pkg.a (pkg/a.py:2) -> pkg.b (pkg/b.py:2) -> pkg.sub.c (pkg/sub/c.py:1) -> pkg.a"
     ]
+
+
+def test_the_benchmarks_use_only_the_public_api() -> None:
+    """bench/ measures what users run: ``import acdload`` and the command line. An import of
+    an internal module would tie a benchmark to code that is free to move."""
+    internal = []
+    for script in sorted((REPO / "bench").glob("*.py")):
+        for node in ast.walk(ast.parse(script.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            internal += [
+                f"{script.name}:{node.lineno}: {name}"
+                for name in names
+                if name.startswith("acdload.")
+            ]
+    assert internal == []
