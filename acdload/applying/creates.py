@@ -1,9 +1,12 @@
 """One create, exactly once: send it, read what the answer means, retry, look the key up.
 
 A create that got no clear answer (timeout, dropped connection, an answer that cannot be
-read, 5xx) is never simply sent again: a request that may still be running on the server
-is given time to finish, then the key is looked up, and the create is sent again only
-when the event is not there. An answer that names an event this one cannot be (an ID that
+read, 5xx) is never simply sent again: the key is looked up at once (most such events were
+stored, and a hit settles them without any wait); only when it is not there is a request
+that may still be running on the server given time to finish (the settle wait) and the key
+looked up again, and the create is sent again only when the event is still not there. A
+request that never left (connection refused, name not resolved, connect timeout) is not
+ambiguous: it is sent again after backoff, without a look-up. An answer that names an event this one cannot be (an ID that
 is already another event's, an UPDATED record of another type, group or sender) is not
 taken at its word either.
 """
@@ -22,7 +25,7 @@ from acdload.planning.matching import differences, key_function
 from acdload.safetext import server_text
 from acdload.target.answers import Record
 from acdload.target.backoff import CREATE_FIRST_WAIT, retry_wait
-from acdload.target.client import CreateAnswer, TransportFailure
+from acdload.target.client import CreateAnswer, NotSent, TransportFailure
 
 if TYPE_CHECKING:
     from acdload.applying.applier import ApplyOptions, PlannedAction, Result
@@ -160,8 +163,7 @@ class CreateSender:
             # At most what a request sent just now would need: a journal written under
             # another clock, or tampered with, cannot hold the run for longer.
             pending = unanswered_since + options.timeout + settle - clock.wall()
-            clock.sleep(min(options.timeout + settle, max(0.0, pending)))
-            found = self._lookup.find(action.key)
+            found = self._look_up(action.key, min(options.timeout + settle, max(0.0, pending)))
             if found is not None:
                 result.outcome, result.event_id = "created", found
                 self.claim(result)
@@ -179,6 +181,10 @@ class CreateSender:
             wait: float | None  # before the look-up, or before sending again; None: backoff
             try:
                 answer = self._client.create(action.payload)
+            except NotSent as exc:
+                # Nothing reached the server: nothing to look up, only to send again.
+                verdict, wait = RETRY, None
+                result.http_status, result.error = None, f"not sent: {exc}"
             except TransportFailure as exc:
                 # No answer, or one that cannot be read: the server may have stored it.
                 verdict, wait = AMBIGUOUS, settle
@@ -192,9 +198,7 @@ class CreateSender:
                     wait = self._retry_wait(result.attempts, wait, deadline)
             out_of_time = clock.monotonic() >= deadline or result.attempts >= options.max_attempts
             if verdict == AMBIGUOUS:
-                if wait:
-                    clock.sleep(wait)
-                found = self._lookup.find(action.key)
+                found = self._look_up(action.key, wait)
                 if found is not None:
                     result.outcome, result.event_id, result.error = "created", found, None
                     break
@@ -210,6 +214,15 @@ class CreateSender:
         self._failpoint("after-answer")
         self.claim(result)
         self._journal.done(action.index, key, result.outcome, result.event_id)
+
+    def _look_up(self, key: dict[str, Any], settle: float | None) -> int | None:
+        """The event of ``key``, looked for at once and, when it is not there and a request
+        may still be running on the server, again after ``settle`` seconds."""
+        found = self._lookup.find(key)
+        if found is None and settle:
+            self._clock.sleep(settle)
+            found = self._lookup.find(key)
+        return found
 
     def _judge(self, answer: CreateAnswer, action: PlannedAction, result: Result) -> str:
         """What an answer means (DONE, RETRY or AMBIGUOUS); a final one is recorded in

@@ -28,7 +28,7 @@ from acdload.applying.journal import Journal
 from acdload.errors import TargetError
 from acdload.planning.matching import Action, ActionName
 from acdload.target.answers import Record
-from acdload.target.client import AnswerTimeout, CreateAnswer, TransportFailure
+from acdload.target.client import AnswerTimeout, CreateAnswer, NotSent, TransportFailure
 
 KEY_FIELDS = ("AcdEventTypesID", "Sender", "UserData")
 TARGET = "https://jtel.example.com/rest/v1.0/1000"
@@ -181,6 +181,15 @@ def no_answer(
         if reason is not None:
             raise TransportFailure(reason)
         raise AnswerTimeout(takes)
+
+    return step
+
+
+def not_sent() -> Step:
+    """The request never left (connection refused, no such host, connect timeout)."""
+
+    def step(server: FakeJtel, payload: dict[str, Any]) -> CreateAnswer:
+        raise NotSent("could not connect (ConnectionError)")
 
     return step
 
