@@ -123,6 +123,8 @@ class Applier:
     ``clock`` (time, waits, jitter) and ``failpoint`` are production's unless a test passes
     its own: a fake clock makes every wait and budget of a run assertable in milliseconds,
     and a failpoint lets the kill tests die at an exact phase of a create.
+    ``server_highest``: the highest event ID of the list the plan was made from, where the
+    look-up of an unanswered create starts probing (``lookup.Lookup``); 0 when unknown.
     """
 
     def __init__(
@@ -136,8 +138,10 @@ class Applier:
         *,
         clock: Clock = SYSTEM_CLOCK,
         failpoint: Failpoint = no_failpoint,
+        server_highest: int = 0,
     ) -> None:
         self._journal = journal
+        self._server_highest = server_highest
         self._options = options
         self._clock = clock
         self._sender = CreateSender(
@@ -150,6 +154,7 @@ class Applier:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
         run = ApplyRun(results, started=self._clock.wall())
         carried = self._journal.carried()
+        self._sender.seen([self._server_highest, *(a.event_id or 0 for a in actions)])
         self._journal.start(run.started)
         failures = streak = 0
         stopped = False

@@ -16,12 +16,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from acdload.applying.journal import Journal, KeyText
-from acdload.planning.matching import differences, key_function
+from acdload.applying.lookup import Lookup
+from acdload.planning.matching import differences
 from acdload.safetext import server_text
 from acdload.target.answers import Record
 from acdload.target.backoff import CREATE_FIRST_WAIT, retry_wait
@@ -60,6 +61,7 @@ class JtelApi(Protocol):
 
     def create(self, payload: dict[str, Any]) -> CreateAnswer: ...
     def list_events(self) -> list[Record]: ...
+    def get_event(self, event_id: int) -> Record | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,28 +85,6 @@ class Clock:
 SYSTEM_CLOCK = Clock()
 
 
-class Lookup:
-    """Finds events on the server by key: one full list per look-up (there is no filter).
-
-    Keys are compared exactly as plan compares them (``plan.key_function``), so whether an
-    unanswered create "is there" is decided by the same rule that planned it; the oldest
-    event wins, as in plan.
-    """
-
-    def __init__(self, client: JtelApi, key_fields: tuple[str, ...]) -> None:
-        self._client = client
-        self._key_of = key_function(key_fields)
-
-    def find(self, key: dict[str, Any]) -> int | None:
-        wanted = self._key_of(key)
-        found = [
-            int(record["ID"])
-            for record in self._client.list_events()
-            if record.get("ID") is not None and self._key_of(record) == wanted
-        ]
-        return min(found, default=None)
-
-
 class CreateSender:
     """Sends the creates of one run, one at a time, each recorded in the journal first."""
 
@@ -121,7 +101,7 @@ class CreateSender:
         self._client = client
         self._journal = journal
         self._options = options
-        self._lookup = Lookup(client, key_fields)
+        self._lookup = Lookup(key_fields)
         self._clock = clock
         self._failpoint = failpoint
         self._last_send = -math.inf
@@ -133,6 +113,12 @@ class CreateSender:
         """Note that ``result``'s event ID is its event's, and no other's."""
         if result.event_id is not None:
             self._claimed.setdefault(result.event_id, f"{result.file}:{result.line}")
+            self._lookup.see(result.event_id)
+
+    def seen(self, event_ids: Iterable[int]) -> None:
+        """IDs known to be on the server (the planned ``exists``): probes start above them."""
+        for event_id in event_ids:
+            self._lookup.see(event_id)
 
     def _pace(self) -> None:
         clock = self._clock
@@ -163,7 +149,9 @@ class CreateSender:
             # At most what a request sent just now would need: a journal written under
             # another clock, or tampered with, cannot hold the run for longer.
             pending = unanswered_since + options.timeout + settle - clock.wall()
-            found = self._look_up(action.key, min(options.timeout + settle, max(0.0, pending)))
+            found = self._look_up(
+                action.key, self._lookup.highest, min(options.timeout + settle, max(0.0, pending))
+            )
             if found is not None:
                 result.outcome, result.event_id = "created", found
                 self.claim(result)
@@ -176,6 +164,7 @@ class CreateSender:
             # the journal cannot record is not made: this raises JournalError first.
             self._journal.sent(action.index, key, clock.wall())
             result.attempts += 1
+            since = self._lookup.highest  # the event will be above it, if it is stored
             self._failpoint("before-send")
             self._failpoint("in-flight")
             wait: float | None  # before the look-up, or before sending again; None: backoff
@@ -198,7 +187,7 @@ class CreateSender:
                     wait = self._retry_wait(result.attempts, wait, deadline)
             out_of_time = clock.monotonic() >= deadline or result.attempts >= options.max_attempts
             if verdict == AMBIGUOUS:
-                found = self._look_up(action.key, wait)
+                found = self._look_up(action.key, since, wait)
                 if found is not None:
                     result.outcome, result.event_id, result.error = "created", found, None
                     break
@@ -215,14 +204,18 @@ class CreateSender:
         self.claim(result)
         self._journal.done(action.index, key, result.outcome, result.event_id)
 
-    def _look_up(self, key: dict[str, Any], settle: float | None) -> int | None:
+    def _look_up(self, key: dict[str, Any], since: int, settle: float | None) -> int | None:
         """The event of ``key``, looked for at once and, when it is not there and a request
-        may still be running on the server, again after ``settle`` seconds."""
-        found = self._lookup.find(key)
+        may still be running on the server, again after ``settle`` seconds; probed for
+        above ``since`` first (``lookup.Lookup``)."""
+        found = self._find(key, since)
         if found is None and settle:
             self._clock.sleep(settle)
-            found = self._lookup.find(key)
+            found = self._find(key, since)
         return found
+
+    def _find(self, key: dict[str, Any], since: int | None) -> int | None:
+        return self._lookup.find(self._client, key, since=since, skip=self._claimed.__contains__)
 
     def _judge(self, answer: CreateAnswer, action: PlannedAction, result: Result) -> str:
         """What an answer means (DONE, RETRY or AMBIGUOUS); a final one is recorded in
@@ -247,7 +240,7 @@ class CreateSender:
             return DONE
         result.error = answer.error or f"HTTP {answer.status}"
         if answer.status == 409:
-            found = self._lookup.find(action.key)
+            found = self._find(action.key, None)  # a conflict is with an older event: list
             result.outcome = "exists" if found is not None else "failed"
             result.event_id = found
             if found is not None:

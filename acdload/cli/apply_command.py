@@ -15,6 +15,7 @@ import click
 
 from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
 from acdload.applying.journal import Journal
+from acdload.applying.lookup import highest_id
 from acdload.cli.app import say
 from acdload.cli.check import run_checks, show_problems, verdict_of
 from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
@@ -249,7 +250,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         else:
             plan = fresh_plan(saved, prepared, records, target.label, redacted=options["redact"])
             plan_actions = plan.actions
-        run = _run(client, journal, plan_actions, target.label, options)
+        run = _run(client, journal, plan_actions, target.label, options, highest_id(records))
     unwritten: OutputError | None = None
     try:
         write_reports(
@@ -286,7 +287,12 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
 
 
 def _run(
-    client: Any, journal: Journal, actions: list[Action], label: str | None, options: dict[str, Any]
+    client: Any,
+    journal: Journal,
+    actions: list[Action],
+    label: str | None,
+    options: dict[str, Any],
+    server_highest: int,
 ) -> ApplyRun:
     creates = [a for a in actions if a.action == "create"]
     counts = {
@@ -311,5 +317,13 @@ def _run(
     key_fields = tuple(actions[0].key) if actions else ()
     progress = Progress(len(actions), options["quiet"], options["redact"])
     with _stop_on_interrupt() as stop, progress:
-        applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
+        applier = Applier(
+            client,
+            journal,
+            apply_options,
+            key_fields,
+            progress,
+            lambda: stop[0],
+            server_highest=server_highest,
+        )
         return applier.run(actions)

@@ -7,7 +7,8 @@ look-up) cannot be timed reliably at all. Here time passes only when apply waits
 fake server says a request took long: ``FakeClock.sleep`` advances the clock and records
 the wait, so a test asserts every wait apply asked for, and runs in milliseconds.
 
-``FakeJtel`` has the methods apply uses of ``JtelClient``: ``create`` and ``list_events``
+``FakeJtel`` has the methods apply uses of ``JtelClient``: ``create``, ``list_events`` and
+``get_event``
 (``acdload.applying.creates.JtelApi``), and ``event_types`` for the preflight. Its events are what ``list_events`` answers once
 they are committed; each create is answered by the next scripted :data:`Step` (a stored
 event answered 200 once the script is used up).
@@ -85,6 +86,8 @@ class FakeJtel:
     received: list[dict[str, Any]] = field(default_factory=list)
     """The payload of every create, in order (retries included)."""
     lists: int = 0
+    gets: list[int] = field(default_factory=list)
+    """The ID of every ``get_event`` (a probe), in order."""
     list_failure: TargetError | None = None
     """Raised by ``list_events`` when set: a server that cannot be read any more."""
     next_id: int = 1000
@@ -106,6 +109,13 @@ class FakeJtel:
         if self.list_failure is not None:
             raise self.list_failure
         return [dict(record) for at, record in self.events if at <= self.clock.now]
+
+    def get_event(self, event_id: int) -> Record | None:
+        self.gets.append(event_id)
+        for at, record in self.events:
+            if record["ID"] == event_id and at <= self.clock.now:
+                return dict(record)
+        return None
 
     def event_types(self) -> list[Record]:
         return [dict(record) for record in self.types]
