@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -86,7 +87,11 @@ SYSTEM_CLOCK = Clock()
 
 
 class CreateSender:
-    """Sends the creates of one run, one at a time, each recorded in the journal first."""
+    """Sends the creates of one run, each recorded in the journal first.
+
+    Shared by every worker of ``--parallel``: each worker thread sends through its own
+    client (``use``), while pacing, the IDs claimed and the look-ups are the run's.
+    """
 
     def __init__(
         self,
@@ -98,10 +103,12 @@ class CreateSender:
         clock: Clock,
         failpoint: Failpoint,
     ) -> None:
-        self._client = client
+        self._shared_client = client
+        self._local = threading.local()
         self._journal = journal
         self._options = options
-        self._lookup = Lookup(key_fields)
+        self._lookup = Lookup(key_fields, options.parallel)
+        self._pacing = threading.Lock()
         self._clock = clock
         self._failpoint = failpoint
         self._last_send = -math.inf
@@ -115,18 +122,29 @@ class CreateSender:
             self._claimed.setdefault(result.event_id, f"{result.file}:{result.line}")
             self._lookup.see(result.event_id)
 
+    def use(self, client: JtelApi) -> None:
+        """Send this thread's creates (and look-ups) through ``client``."""
+        self._local.client = client
+
+    @property
+    def _client(self) -> JtelApi:
+        client: JtelApi = getattr(self._local, "client", self._shared_client)
+        return client
+
     def seen(self, event_ids: Iterable[int]) -> None:
         """IDs known to be on the server (the planned ``exists``): probes start above them."""
         for event_id in event_ids:
             self._lookup.see(event_id)
 
     def _pace(self) -> None:
+        """``--rate`` for the whole run: a worker waits here for its turn, holding it."""
         clock = self._clock
-        if self._options.rate:
-            wait = self._last_send + 1.0 / self._options.rate - clock.monotonic()
-            if wait > 0:
-                clock.sleep(wait)
-        self._last_send = clock.monotonic()
+        with self._pacing:
+            if self._options.rate:
+                wait = self._last_send + 1.0 / self._options.rate - clock.monotonic()
+                if wait > 0:
+                    clock.sleep(wait)
+            self._last_send = clock.monotonic()
 
     def _retry_wait(self, attempt: int, retry_after: float | None, deadline: float) -> float:
         """The wait before sending again (``backoff.retry_wait``), within the event's retry
@@ -137,15 +155,23 @@ class CreateSender:
         )
 
     def send(
-        self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
+        self,
+        action: PlannedAction,
+        result: Result,
+        key: KeyText,
+        unanswered_since: float | None,
+        on_sent: Callable[[], None] = lambda: None,
     ) -> None:
         """``unanswered_since``: when an unfinished earlier run sent this create, no answer
-        recorded; it may still land, so it is waited for and looked up before sending again."""
+        recorded; it may still land, so it is waited for and looked up before sending again.
+        ``on_sent``: called once its first request is about to go (``--parallel`` lets the
+        next create start then), or before waiting for an earlier run's request."""
         options, clock = self._options, self._clock
         settle = options.settle_seconds
         if settle is None:
             settle = options.timeout * SETTLE_FACTOR
         if unanswered_since is not None:
+            on_sent()  # this wait holds no later create back
             # At most what a request sent just now would need: a journal written under
             # another clock, or tampered with, cannot hold the run for longer.
             pending = unanswered_since + options.timeout + settle - clock.wall()
@@ -165,6 +191,7 @@ class CreateSender:
             self._journal.sent(action.index, key, clock.wall())
             result.attempts += 1
             since = self._lookup.highest  # the event will be above it, if it is stored
+            on_sent()
             self._failpoint("before-send")
             self._failpoint("in-flight")
             wait: float | None  # before the look-up, or before sending again; None: backoff

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from acdload.errors import TargetError
 from acdload.planning.matching import key_function
 from acdload.target.answers import Record
 
@@ -52,6 +53,9 @@ class Lookup:
         self._state = threading.Lock()
         self._reading = threading.Lock()
         self._highest = 0
+        self._probing = True
+        """False once a probe failed: a server (or proxy) that does not answer
+        ``GET .../event/ID`` as documented is asked for its list only."""
         self._waiting: dict[tuple[Any, ...], int] = {}
         """Key -> the number under which it asked for a list read."""
         self._asked = 0
@@ -79,7 +83,7 @@ class Lookup:
         """The event of ``key``, or None. ``since``: the highest ID seen before its create
         was sent (probe above it first); ``skip``: IDs known to be other events."""
         wanted = self._key_of(key)
-        if since:  # nothing seen yet (0): no place to start from; IDs may be anywhere
+        if since and self._probing:  # nothing seen yet (0): IDs may be anywhere
             found = self._probe(client, wanted, since, skip)
             if found is not None:
                 return found
@@ -101,7 +105,11 @@ class Lookup:
             if skip(event_id):
                 continue
             requests += 1
-            record = client.get_event(event_id)
+            try:
+                record = client.get_event(event_id)
+            except TargetError:
+                self._probing = False  # the list, read next, says whether it is the server
+                return None
             if record is None:
                 misses += 1
                 continue

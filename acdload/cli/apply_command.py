@@ -169,6 +169,13 @@ def _summary_line(run: ApplyRun) -> str:
     help="Write the report as one self-contained HTML page to FILE (masked with --redact).",
 )
 @click.option("--rate", type=click.FloatRange(min=0.01), help="At most N creates per second.")
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Keep up to N creates in flight (started in manifest order; see docs/apply.md).",
+)
 @click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when an event has drifted.")
@@ -312,7 +319,10 @@ def _run(
     preflight(client, creates)
     max_failures = 1 if options["fail_fast"] else options["max_failures"]
     apply_options = ApplyOptions(
-        timeout=options["timeout"], rate=options["rate"], max_failures=max_failures
+        timeout=options["timeout"],
+        rate=options["rate"],
+        max_failures=max_failures,
+        parallel=options["parallel"],
     )
     key_fields = tuple(actions[0].key) if actions else ()
     progress = Progress(len(actions), options["quiet"], options["redact"])
@@ -325,5 +335,6 @@ def _run(
             progress,
             lambda: stop[0],
             server_highest=server_highest,
+            client_factory=client.twin,
         )
         return applier.run(actions)

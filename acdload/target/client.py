@@ -151,6 +151,7 @@ class JtelClient:
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
+        self._settings = (token, verify)
         register_secret(token)  # whatever a server echoes, the token is masked in all output
         self._watchdog = Watchdog()
         self._session = requests.Session()
@@ -174,6 +175,12 @@ class JtelClient:
                 "User-Agent": f"acdload/{__version__}",
             }
         )
+
+    def twin(self) -> JtelClient:
+        """Another client of the same account and settings, with a session (keep-alive
+        connection) of its own: one for each worker of ``apply --parallel``."""
+        token, verify = self._settings
+        return JtelClient(self.base_url, token, timeout=self.timeout, verify=verify)
 
     def close(self) -> None:
         self._session.close()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from acdload.applying.lookup import Lookup
+from acdload.errors import TargetError
 from acdload.target.answers import Record
 from acdload.target.client import CreateAnswer
 from tests.applying.fake_jtel import (
@@ -140,4 +141,23 @@ def test_one_list_read_settles_every_look_up_waiting_when_it_starts() -> None:
 
     assert found == {0: 1001, 1: 1002, 2: 1003}
     # The first read began before the others asked; one more read answers both of them.
+    assert server.lists == 2
+
+
+def test_a_server_that_cannot_be_probed_is_asked_for_its_list_only(server: FakeJtel) -> None:
+    """A proxy that refuses ``GET .../event/ID``: probes stop for the run, the list decides."""
+    refused: list[int] = []
+
+    def get_event(event_id: int) -> Record | None:
+        refused.append(event_id)
+        raise TargetError("unexpected HTTP 405 for GET /acd/events/event/1002")
+
+    server.add(**payload(0))
+    server.get_event = get_event  # type: ignore[method-assign]
+    lookup = Lookup(KEY_FIELDS)
+
+    assert lookup.find(server, action(0).key, since=1000) == 1001
+    assert lookup.find(server, action(0).key, since=1000) == 1001
+
+    assert refused == [1001]
     assert server.lists == 2
