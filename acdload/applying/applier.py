@@ -22,6 +22,7 @@ from acdload.applying.creates import (
     no_failpoint,
 )
 from acdload.applying.journal import Carried, Journal, JournalError, KeyText, key_text
+from acdload.applying.window import Window
 from acdload.errors import AcdloadError, TargetError
 from acdload.target.answers import Record
 
@@ -74,6 +75,7 @@ class ApplyOptions:
     max_failures: int | None = None  # stop after this many failed events
     retry_seconds: float = 120.0  # give up on one event after this long
     max_attempts: int = 6
+    parallel: int = 1  # creates in flight at most (--parallel)
     settle_seconds: float | None = (
         None  # wait before checking an unanswered create (default: creates.SETTLE_FACTOR x timeout)
     )
@@ -123,6 +125,10 @@ class Applier:
     ``clock`` (time, waits, jitter) and ``failpoint`` are production's unless a test passes
     its own: a fake clock makes every wait and budget of a run assertable in milliseconds,
     and a failpoint lets the kill tests die at an exact phase of a create.
+    ``client_factory``: a new client (a keep-alive connection of its own) for each worker
+    of ``options.parallel`` > 1; without it the workers share ``client``.
+    ``server_highest``: the highest event ID of the list the plan was made from, where the
+    look-up of an unanswered create starts probing (``lookup.Lookup``); 0 when unknown.
     """
 
     def __init__(
@@ -136,8 +142,12 @@ class Applier:
         *,
         clock: Clock = SYSTEM_CLOCK,
         failpoint: Failpoint = no_failpoint,
+        server_highest: int = 0,
+        client_factory: Callable[[], JtelApi] | None = None,
     ) -> None:
         self._journal = journal
+        self._server_highest = server_highest
+        self._client_factory = client_factory
         self._options = options
         self._clock = clock
         self._sender = CreateSender(
@@ -150,45 +160,32 @@ class Applier:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
         run = ApplyRun(results, started=self._clock.wall())
         carried = self._journal.carried()
+        self._sender.seen([self._server_highest, *(a.event_id or 0 for a in actions)])
         self._journal.start(run.started)
-        failures = streak = 0
-        stopped = False
-        for action, result in zip(actions, results, strict=True):
-            key = key_text(action.key)
-            try:
+        with Window(self._sender, self._options.parallel, self._client_factory) as window:
+            tally = _Tally(run, self._options, self._observer)
+            for action, result in zip(actions, results, strict=True):
+                key = key_text(action.key)
+                window.collect(tally.settle)
                 if action.action != "create" or key in carried.merged:
-                    # Never sent, so reported as what it is even once the run has stopped.
-                    self._settle_unsent(action, result, key, carried, record=not stopped)
-                elif stopped:
+                    try:
+                        # Never sent, so reported as what it is even once the run has stopped.
+                        self._settle_unsent(action, result, key, carried, record=not tally.stopped)
+                    except JournalError as exc:
+                        tally.stop(result, exc)
+                        continue
+                    self._observer(result)
                     continue
-                elif self._should_stop():
-                    run.interrupted = stopped = True
+                window.make_room(action, tally.settle)
+                if tally.stopped:
                     continue
-                else:
-                    self._sender.send(action, result, key, carried.sent_at.get(key))
-            except (TargetError, JournalError) as exc:
-                _stopped_by(result, exc)
-                run.target_error, stopped = exc, True
-                self._observer(result)
-                continue
-            self._observer(result)
-            if result.outcome == "failed":
-                failures += 1
-                streak = (
-                    streak + 1 if result.http_status is None or result.http_status >= 500 else 0
-                )
-                if streak >= FAILING_STREAK:
-                    run.target_error = TargetError(
-                        f"the server keeps failing: {streak} events in a row failed after their retries",
-                        hint="check the server's health, then run the same command again",
-                    )
-                    stopped = True
-                elif self._options.max_failures is not None:
-                    stopped = failures >= self._options.max_failures  # only creates get here
-            elif action.action == "create":
-                streak = 0
+                if self._should_stop():
+                    run.interrupted = tally.stopped = True
+                    continue
+                window.start(action, result, key, carried.sent_at.get(key))
+            window.drain(tally.settle)
         run.finished = self._clock.wall()
-        if not stopped:
+        if not tally.stopped:
             self._journal.end(run.finished)
         return run
 
@@ -227,3 +224,44 @@ def _stopped_by(result: Result, exc: AcdloadError) -> None:
             result.error = f"{result.error}; not sent again: {exc.message}"
         else:
             result.error = f"not sent: {exc.message}"
+
+
+class _Tally:
+    """The run's verdict as the creates' outcomes come in (in manifest order): failures,
+    the failing streak, and whether the run has stopped."""
+
+    def __init__(self, run: ApplyRun, options: ApplyOptions, observer: Observer) -> None:
+        self._run = run
+        self._options = options
+        self._observer = observer
+        self.failures = self.streak = 0
+        self.stopped = False
+
+    def stop(self, result: Result, exc: AcdloadError) -> None:
+        _stopped_by(result, exc)
+        self._run.target_error, self.stopped = exc, True
+        self._observer(result)
+
+    def settle(self, result: Result, error: BaseException | None) -> None:
+        """One create is over: ``error`` is what stopped it (a TargetError or JournalError)."""
+        if isinstance(error, (TargetError, JournalError)):
+            self.stop(result, error)
+            return
+        if error is not None:
+            raise error
+        self._observer(result)
+        if result.outcome != "failed":
+            self.streak = 0
+            return
+        self.failures += 1
+        self.streak = (
+            self.streak + 1 if result.http_status is None or result.http_status >= 500 else 0
+        )
+        if self.streak >= FAILING_STREAK:
+            self._run.target_error = TargetError(
+                f"the server keeps failing: {self.streak} events in a row failed after their retries",
+                hint="check the server's health, then run the same command again",
+            )
+            self.stopped = True
+        elif self._options.max_failures is not None and self.failures >= self._options.max_failures:
+            self.stopped = True

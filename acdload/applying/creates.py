@@ -1,9 +1,12 @@
 """One create, exactly once: send it, read what the answer means, retry, look the key up.
 
 A create that got no clear answer (timeout, dropped connection, an answer that cannot be
-read, 5xx) is never simply sent again: a request that may still be running on the server
-is given time to finish, then the key is looked up, and the create is sent again only
-when the event is not there. An answer that names an event this one cannot be (an ID that
+read, 5xx) is never simply sent again: the key is looked up at once (most such events were
+stored, and a hit settles them without any wait); only when it is not there is a request
+that may still be running on the server given time to finish (the settle wait) and the key
+looked up again, and the create is sent again only when the event is still not there. A
+request that never left (connection refused, name not resolved, connect timeout) is not
+ambiguous: it is sent again after backoff, without a look-up. An answer that names an event this one cannot be (an ID that
 is already another event's, an UPDATED record of another type, group or sender) is not
 taken at its word either.
 """
@@ -12,17 +15,20 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol
 
 from acdload.applying.journal import Journal, KeyText
-from acdload.planning.matching import RecordIndex, differences, key_function
+from acdload.applying.lookup import Lookup, Sink
+from acdload.planning.matching import differences
 from acdload.safetext import server_text
+from acdload.target.answers import Record
 from acdload.target.backoff import CREATE_FIRST_WAIT, retry_wait
-from acdload.target.client import CreateAnswer, TransportFailure
-from acdload.target.event_list import ListProgress, RecordSink
+from acdload.target.client import CreateAnswer, NotSent, TransportFailure
+from acdload.target.event_list import ListProgress
 
 if TYPE_CHECKING:
     from acdload.applying.applier import ApplyOptions, PlannedAction, Result
@@ -51,9 +57,6 @@ def no_failpoint(phase: str) -> None:
     """Production's failpoint: nothing happens."""
 
 
-Sink = TypeVar("Sink", bound=RecordSink)
-
-
 class JtelApi(Protocol):
     """What apply uses of ``target.client.JtelClient``; the unit tests pass a fake one with
     scripted answers."""
@@ -62,6 +65,7 @@ class JtelApi(Protocol):
     def list_events(
         self, start: Callable[[], Sink], progress: ListProgress | None = None
     ) -> Sink: ...
+    def get_event(self, event_id: int) -> Record | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,28 +89,12 @@ class Clock:
 SYSTEM_CLOCK = Clock()
 
 
-class Lookup:
-    """Finds events on the server by key: one full list per look-up (there is no filter).
-
-    Keys are compared exactly as plan compares them (``RecordIndex``, streamed as plan's
-    read is), so whether an unanswered create "is there" is decided by the same rule that
-    planned it; the oldest event wins, as in plan.
-    """
-
-    def __init__(self, client: JtelApi, key_fields: tuple[str, ...]) -> None:
-        self._client = client
-        self._key_fields = key_fields
-        self._key_of = key_function(key_fields)
-
-    def find(self, key: dict[str, Any]) -> int | None:
-        wanted = frozenset({self._key_of(key)})
-        index = self._client.list_events(lambda: RecordIndex(self._key_fields, wanted))
-        found = index.match(key)
-        return None if found is None else int(found["ID"])
-
-
 class CreateSender:
-    """Sends the creates of one run, one at a time, each recorded in the journal first."""
+    """Sends the creates of one run, each recorded in the journal first.
+
+    Shared by every worker of ``--parallel``: each worker thread sends through its own
+    client (``use``), while pacing, the IDs claimed and the look-ups are the run's.
+    """
 
     def __init__(
         self,
@@ -118,10 +106,12 @@ class CreateSender:
         clock: Clock,
         failpoint: Failpoint,
     ) -> None:
-        self._client = client
+        self._shared_client = client
+        self._local = threading.local()
         self._journal = journal
         self._options = options
-        self._lookup = Lookup(client, key_fields)
+        self._lookup = Lookup(key_fields, options.parallel)
+        self._pacing = threading.Lock()
         self._clock = clock
         self._failpoint = failpoint
         self._last_send = -math.inf
@@ -133,14 +123,31 @@ class CreateSender:
         """Note that ``result``'s event ID is its event's, and no other's."""
         if result.event_id is not None:
             self._claimed.setdefault(result.event_id, f"{result.file}:{result.line}")
+            self._lookup.see(result.event_id)
+
+    def use(self, client: JtelApi) -> None:
+        """Send this thread's creates (and look-ups) through ``client``."""
+        self._local.client = client
+
+    @property
+    def _client(self) -> JtelApi:
+        client: JtelApi = getattr(self._local, "client", self._shared_client)
+        return client
+
+    def seen(self, event_ids: Iterable[int]) -> None:
+        """IDs known to be on the server (the planned ``exists``): probes start above them."""
+        for event_id in event_ids:
+            self._lookup.see(event_id)
 
     def _pace(self) -> None:
+        """``--rate`` for the whole run: a worker waits here for its turn, holding it."""
         clock = self._clock
-        if self._options.rate:
-            wait = self._last_send + 1.0 / self._options.rate - clock.monotonic()
-            if wait > 0:
-                clock.sleep(wait)
-        self._last_send = clock.monotonic()
+        with self._pacing:
+            if self._options.rate:
+                wait = self._last_send + 1.0 / self._options.rate - clock.monotonic()
+                if wait > 0:
+                    clock.sleep(wait)
+            self._last_send = clock.monotonic()
 
     def _retry_wait(self, attempt: int, retry_after: float | None, deadline: float) -> float:
         """The wait before sending again (``backoff.retry_wait``), within the event's retry
@@ -151,20 +158,29 @@ class CreateSender:
         )
 
     def send(
-        self, action: PlannedAction, result: Result, key: KeyText, unanswered_since: float | None
+        self,
+        action: PlannedAction,
+        result: Result,
+        key: KeyText,
+        unanswered_since: float | None,
+        on_sent: Callable[[], None] = lambda: None,
     ) -> None:
         """``unanswered_since``: when an unfinished earlier run sent this create, no answer
-        recorded; it may still land, so it is waited for and looked up before sending again."""
+        recorded; it may still land, so it is waited for and looked up before sending again.
+        ``on_sent``: called once its first request is about to go (``--parallel`` lets the
+        next create start then), or before waiting for an earlier run's request."""
         options, clock = self._options, self._clock
         settle = options.settle_seconds
         if settle is None:
             settle = options.timeout * SETTLE_FACTOR
         if unanswered_since is not None:
+            on_sent()  # this wait holds no later create back
             # At most what a request sent just now would need: a journal written under
             # another clock, or tampered with, cannot hold the run for longer.
             pending = unanswered_since + options.timeout + settle - clock.wall()
-            clock.sleep(min(options.timeout + settle, max(0.0, pending)))
-            found = self._lookup.find(action.key)
+            found = self._look_up(
+                action.key, self._lookup.highest, min(options.timeout + settle, max(0.0, pending))
+            )
             if found is not None:
                 result.outcome, result.event_id = "created", found
                 self.claim(result)
@@ -177,11 +193,17 @@ class CreateSender:
             # the journal cannot record is not made: this raises JournalError first.
             self._journal.sent(action.index, key, clock.wall())
             result.attempts += 1
+            since = self._lookup.highest  # the event will be above it, if it is stored
+            on_sent()
             self._failpoint("before-send")
             self._failpoint("in-flight")
             wait: float | None  # before the look-up, or before sending again; None: backoff
             try:
                 answer = self._client.create(action.payload)
+            except NotSent as exc:
+                # Nothing reached the server: nothing to look up, only to send again.
+                verdict, wait = RETRY, None
+                result.http_status, result.error = None, f"not sent: {exc}"
             except TransportFailure as exc:
                 # No answer, or one that cannot be read: the server may have stored it.
                 verdict, wait = AMBIGUOUS, settle
@@ -195,9 +217,7 @@ class CreateSender:
                     wait = self._retry_wait(result.attempts, wait, deadline)
             out_of_time = clock.monotonic() >= deadline or result.attempts >= options.max_attempts
             if verdict == AMBIGUOUS:
-                if wait:
-                    clock.sleep(wait)
-                found = self._lookup.find(action.key)
+                found = self._look_up(action.key, since, wait)
                 if found is not None:
                     result.outcome, result.event_id, result.error = "created", found, None
                     break
@@ -213,6 +233,19 @@ class CreateSender:
         self._failpoint("after-answer")
         self.claim(result)
         self._journal.done(action.index, key, result.outcome, result.event_id)
+
+    def _look_up(self, key: dict[str, Any], since: int, settle: float | None) -> int | None:
+        """The event of ``key``, looked for at once and, when it is not there and a request
+        may still be running on the server, again after ``settle`` seconds; probed for
+        above ``since`` first (``lookup.Lookup``)."""
+        found = self._find(key, since)
+        if found is None and settle:
+            self._clock.sleep(settle)
+            found = self._find(key, since)
+        return found
+
+    def _find(self, key: dict[str, Any], since: int | None) -> int | None:
+        return self._lookup.find(self._client, key, since=since, skip=self._claimed.__contains__)
 
     def _judge(self, answer: CreateAnswer, action: PlannedAction, result: Result) -> str:
         """What an answer means (DONE, RETRY or AMBIGUOUS); a final one is recorded in
@@ -237,7 +270,7 @@ class CreateSender:
             return DONE
         result.error = answer.error or f"HTTP {answer.status}"
         if answer.status == 409:
-            found = self._lookup.find(action.key)
+            found = self._find(action.key, None)  # a conflict is with an older event: list
             result.outcome = "exists" if found is not None else "failed"
             result.event_id = found
             if found is not None:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -95,6 +96,7 @@ class Journal:
         self._lock_file: TextIO | None = None
         self._out: TextIO | None = None
         self._survey: Survey | None = None
+        self._writing = threading.Lock()
 
     def __enter__(self) -> Journal:
         try:
@@ -262,6 +264,10 @@ class Journal:
     def _write(self, entry: dict[str, Any]) -> None:
         entry["run"] = self.run_id
         entry["target"] = self.target
+        with self._writing:  # whole lines, in order, from every create in flight
+            self._write_line(entry)
+
+    def _write_line(self, entry: dict[str, Any]) -> None:
         try:
             if self._out is None:
                 self._out = self._open()

@@ -124,7 +124,8 @@ def apply(
     ``list_progress(bytes_read, records_read)`` hears how the read of the server's list
     goes; ``on_result(result)`` hears each event's outcome as it is settled; ``should_stop()``
     True stops the run after the request in flight (``run.interrupted``). The other
-    options are the command line's, with its defaults; ``parallel`` must be 1.
+    options are the command line's, with its defaults; ``parallel`` (1 to 64) keeps up to
+    that many creates in flight (docs/apply.md says what order it keeps).
 
     The reports are written at the end, also when the server stopped the run (then
     ``run.target_error`` says why). Raised before anything is sent: :class:`UsageProblem`,
@@ -163,9 +164,18 @@ def apply(
         if confirm is not None and not confirm(applied):
             raise UsageProblem("apply cancelled: nothing was sent")
         preflight(client, applied.of("create"))
-        options = ApplyOptions(timeout=timeout, rate=rate, max_failures=max_failures)
+        options = ApplyOptions(
+            timeout=timeout, rate=rate, max_failures=max_failures, parallel=parallel
+        )
         applier = Applier(
-            client, log, options, applied.key_fields, on_result, should_stop or _never
+            client,
+            log,
+            options,
+            applied.key_fields,
+            on_result,
+            should_stop or _never,
+            server_highest=records.highest_id,
+            client_factory=client.twin,
         )
         outcome = applier.run(applied.actions)
     values = {f.name: getattr(outcome, f.name) for f in fields(ApplyRun)}
@@ -205,10 +215,8 @@ def _check_options(
     parallel: int, rate: float | None, max_failures: int | None, csv_dialect: str
 ) -> None:
     """The limits the command line's option types enforce, for callers of the library."""
-    if parallel != 1:
-        raise UsageProblem(
-            f"parallel={parallel!r}: apply sends one event at a time for now; give parallel=1"
-        )
+    if isinstance(parallel, bool) or not isinstance(parallel, int) or not 1 <= parallel <= 64:
+        raise UsageProblem(f"parallel={parallel!r}: give the creates in flight at most, 1 to 64")
     if rate is not None and not rate >= 0.01:
         raise UsageProblem(f"rate={rate!r}: give creates per second, 0.01 or more")
     if max_failures is not None and (isinstance(max_failures, bool) or max_failures < 1):

@@ -163,6 +163,13 @@ def _summary_line(run: ApplyRun) -> str:
     help="Write the report as one self-contained HTML page to FILE (masked with --redact).",
 )
 @click.option("--rate", type=click.FloatRange(min=0.01), help="At most N creates per second.")
+@click.option(
+    "--parallel",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Keep up to N creates in flight (started in manifest order; see docs/apply.md).",
+)
 @click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when an event has drifted.")
@@ -231,6 +238,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             timeout=options["timeout"],
             ca_bundle=options["ca_bundle"],
             rate=options["rate"],
+            parallel=options["parallel"],
             max_failures=1 if options["fail_fast"] else options["max_failures"],
             fail_on_drift=options["fail_on_drift"],
             redact=options["redact"],

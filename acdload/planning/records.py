@@ -129,6 +129,7 @@ class RecordIndex:
     ids: set[int] = field(default_factory=set)
     shared: int = 0  # records of a wanted key hidden behind an older one with the same key
     count: int = 0  # every record listed
+    highest_id: int = 0  # of every record listed: where apply's look-ups start probing
     key_of: Callable[[Record], tuple[Any, ...]] = field(init=False)
     fields: frozenset[str] = field(init=False)
     _digest: int = 0
@@ -170,6 +171,8 @@ class RecordIndex:
         self.count += 1
         key = self.key_of(record)
         ident = record.get("ID")
+        if type(ident) is int and ident > self.highest_id:
+            self.highest_id = ident
         try:
             if self.wanted is not None and key not in self.wanted:
                 if ident in self.wanted_ids:

@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError
 
 from acdload import __version__
 from acdload.errors import TargetError
@@ -84,6 +85,12 @@ class TransportFailure(Exception):
 
     For a create this is ambiguous: the server may have stored the event.
     """
+
+
+class NotSent(TransportFailure):
+    """The request never left: the connection was refused, the host name did not resolve,
+    or connecting timed out. Unlike every other TransportFailure this is not ambiguous: a
+    server that was never reached cannot have stored anything."""
 
 
 class AnswerTimeout(TransportFailure):
@@ -154,6 +161,7 @@ class JtelClient:
     ) -> None:
         self.base_url = check_base_url(base_url)
         self.timeout = timeout
+        self._settings = (token, verify)
         register_secret(token)  # whatever a server echoes, the token is masked in all output
         self._watchdog = Watchdog()
         self._session = requests.Session()
@@ -177,6 +185,12 @@ class JtelClient:
                 "User-Agent": f"acdload/{__version__}",
             }
         )
+
+    def twin(self) -> JtelClient:
+        """Another client of the same account and settings, with a session (keep-alive
+        connection) of its own: one for each worker of ``apply --parallel``."""
+        token, verify = self._settings
+        return JtelClient(self.base_url, token, timeout=self.timeout, verify=verify)
 
     def close(self) -> None:
         self._session.close()
@@ -209,6 +223,8 @@ class JtelClient:
             except requests.RequestException as exc:
                 if exchange.expired or isinstance(exc, requests.ReadTimeout):
                     raise AnswerTimeout(seconds) from None
+                if _before_sending(exc):
+                    raise NotSent(f"could not connect ({type(exc).__name__})") from None
                 raise TransportFailure(type(exc).__name__) from None
             except Exception:
                 if exchange.expired:
@@ -355,6 +371,18 @@ class JtelClient:
         if not records:
             raise TransportFailure("unreadable answer: HTTP 200 without the created event")
         return CreateAnswer(status, records[0], _result(records[0]), None, retry_after)
+
+
+def _before_sending(exc: requests.RequestException) -> bool:
+    """Whether ``exc`` happened while connecting, before a byte of the request was sent.
+
+    urllib3 reports refused connections, failed name look-ups and connect timeouts as a
+    ``ConnectTimeoutError`` (``NewConnectionError`` and ``NameResolutionError`` are its
+    subclasses), wrapped in ``MaxRetryError``. A reset or a closed connection after the
+    request went out (``ProtocolError``) is something else: the server may have the event.
+    """
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(reason, ConnectTimeoutError)
 
 
 def _backoff(attempt: int, retry_after: float | None = None) -> None:

@@ -230,7 +230,7 @@ def test_should_stop_stops_after_the_request_in_flight(
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"parallel": 2}, "parallel=2: apply sends one event at a time"),
+        ({"parallel": 0}, "parallel=0: give the creates in flight at most, 1 to 64"),
         ({"rate": 0}, "rate=0"),
         ({"max_failures": 0}, "max_failures=0"),
         ({"timeout": 0}, "timeout=0"),

@@ -7,7 +7,8 @@ look-up) cannot be timed reliably at all. Here time passes only when apply waits
 fake server says a request took long: ``FakeClock.sleep`` advances the clock and records
 the wait, so a test asserts every wait apply asked for, and runs in milliseconds.
 
-``FakeJtel`` has the methods apply uses of ``JtelClient``: ``create`` and ``list_events``
+``FakeJtel`` has the methods apply uses of ``JtelClient``: ``create``, ``list_events`` and
+``get_event``
 (``acdload.applying.creates.JtelApi``), and ``event_types`` for the preflight. Its events are what ``list_events`` answers once
 they are committed; each create is answered by the next scripted :data:`Step` (a stored
 event answered 200 once the script is used up).
@@ -28,7 +29,7 @@ from acdload.applying.journal import Journal
 from acdload.errors import TargetError
 from acdload.planning.matching import Action, ActionName
 from acdload.target.answers import Record
-from acdload.target.client import AnswerTimeout, CreateAnswer, TransportFailure
+from acdload.target.client import AnswerTimeout, CreateAnswer, NotSent, TransportFailure
 
 KEY_FIELDS = ("AcdEventTypesID", "Sender", "UserData")
 TARGET = "https://jtel.example.com/rest/v1.0/1000"
@@ -85,6 +86,8 @@ class FakeJtel:
     received: list[dict[str, Any]] = field(default_factory=list)
     """The payload of every create, in order (retries included)."""
     lists: int = 0
+    gets: list[int] = field(default_factory=list)
+    """The ID of every ``get_event`` (a probe), in order."""
     list_failure: TargetError | None = None
     """Raised by ``list_events`` when set: a server that cannot be read any more."""
     next_id: int = 1000
@@ -112,6 +115,13 @@ class FakeJtel:
             if at <= self.clock.now:
                 sink.add(dict(record))
         return sink
+
+    def get_event(self, event_id: int) -> Record | None:
+        self.gets.append(event_id)
+        for at, record in self.events:
+            if record["ID"] == event_id and at <= self.clock.now:
+                return dict(record)
+        return None
 
     def event_types(self) -> list[Record]:
         return [dict(record) for record in self.types]
@@ -187,6 +197,15 @@ def no_answer(
         if reason is not None:
             raise TransportFailure(reason)
         raise AnswerTimeout(takes)
+
+    return step
+
+
+def not_sent() -> Step:
+    """The request never left (connection refused, no such host, connect timeout)."""
+
+    def step(server: FakeJtel, payload: dict[str, Any]) -> CreateAnswer:
+        raise NotSent("could not connect (ConnectionError)")
 
     return step
 

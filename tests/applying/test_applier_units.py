@@ -235,7 +235,7 @@ def test_a_look_up_that_fails_stops_the_run(tmp_path: Path, server: FakeJtel) ->
     assert [r.outcome for r in run.results] == ["failed", "not_attempted"]
     assert run.results[0].error == "the server keeps failing: HTTP 503 for GET /acd/events"
     assert run.target_error is server.list_failure
-    assert server.clock.waits == [SETTLE]
+    assert server.clock.waits == []  # the look-up comes at once
 
 
 # -- a journal that cannot be written --------------------------------------------------------------
@@ -297,13 +297,20 @@ def test_a_full_disk_after_the_answer_keeps_the_created_event(
 
 
 @pytest.mark.parametrize(
-    ("commit_after", "sent_again"), [(4.0, 0), (None, 1)], ids=["landed", "never-landed"]
+    ("commit_after", "waits", "sent_again"),
+    [(0.5, [], 0), (4.0, [4.0], 0), (None, [4.0], 1)],
+    ids=["landed-before", "landed-late", "never-landed"],
 )
-def test_a_killed_runs_unanswered_create_is_waited_for_then_looked_up(
-    tmp_path: Path, server: FakeJtel, commit_after: float | None, sent_again: int
+def test_a_killed_runs_unanswered_create_is_looked_up_then_waited_for(
+    tmp_path: Path,
+    server: FakeJtel,
+    commit_after: float | None,
+    waits: list[float],
+    sent_again: int,
 ) -> None:
-    """Killed with the create in flight; the next run starts 1 s later and waits what is
-    left of timeout + settle wait after that send (4 s) before it looks the key up."""
+    """Killed with the create in flight; the next run starts 1 s later and looks the key up
+    at once; not there, it waits what is left of timeout + settle wait after that send
+    (4 s) and looks again before it sends."""
     with pytest.raises(Killed):
         apply(tmp_path, server, [action(0)], failpoint=kill_at("in-flight"))
     if commit_after is not None:
@@ -312,8 +319,8 @@ def test_a_killed_runs_unanswered_create_is_waited_for_then_looked_up(
 
     [result] = apply(tmp_path, server, [action(0)]).results
 
-    assert server.clock.waits == [4.0]
-    assert server.lists == 1
+    assert server.clock.waits == waits
+    assert server.lists == 1 + len(waits)
     assert (result.outcome, result.event_id, result.attempts) == ("created", 1001, sent_again)
     assert len(server.received) == sent_again
 

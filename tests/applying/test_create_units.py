@@ -32,6 +32,7 @@ from tests.applying.fake_jtel import (
     journal_entries,
     kinds,
     no_answer,
+    not_sent,
     outcome,
     payload,
     record_answer,
@@ -44,8 +45,8 @@ from tests.applying.fake_jtel import (
 def test_a_create_without_answer_is_looked_up_after_the_settle_wait(
     tmp_path: Path, server: FakeJtel
 ) -> None:
-    """Timed out after 2 s, committed 4.9 s after it arrived: the look-up comes at 5 s
-    (timeout + settle wait), finds it, and nothing is sent twice."""
+    """Timed out after 2 s, committed 4.9 s after it arrived: the look-up at once (2 s)
+    misses it, the one after the settle wait (5 s) finds it, and nothing is sent twice."""
     server.then(no_answer(2.0, commit_after=4.9))
 
     run = apply(tmp_path, server, [action(0)])
@@ -54,11 +55,52 @@ def test_a_create_without_answer_is_looked_up_after_the_settle_wait(
     assert outcome(result) == ("created", 1001, None, 1)
     assert result.error is None
     assert server.clock.waits == [SETTLE]
+    assert (len(server.received), server.lists) == (1, 2)
+
+
+def test_a_create_without_answer_that_was_stored_is_found_at_once_without_a_wait(
+    tmp_path: Path, server: FakeJtel
+) -> None:
+    """Timed out, but committed before the timeout (the common case of a dropped answer):
+    the look-up at once settles it; no settle wait is spent."""
+    server.then(no_answer(2.0, commit_after=1.0))
+
+    [result] = apply(tmp_path, server, [action(0)]).results
+
+    assert outcome(result) == ("created", 1001, None, 1)
+    assert server.clock.waits == []
     assert (len(server.received), server.lists) == (1, 1)
 
 
+def test_a_create_that_never_left_is_sent_again_without_a_look_up(
+    tmp_path: Path, server: FakeJtel
+) -> None:
+    """Connection refused (or no such host, or connect timeout): the server cannot have it,
+    so there is nothing to look up or settle: backoff, then the same create again."""
+    server.then(not_sent())
+
+    [result] = apply(tmp_path, server, [action(0)]).results
+
+    assert outcome(result) == ("created", 1001, 200, 2)
+    assert server.clock.waits == [CREATE_FIRST_WAIT]
+    assert server.lists == 0
+    assert kinds(tmp_path) == ["start", "sent", "sent", "done", "end"]
+
+
+def test_a_create_that_never_leaves_gives_up_after_max_attempts_unlooked_up(
+    tmp_path: Path, server: FakeJtel
+) -> None:
+    server.then(not_sent(), not_sent())
+
+    [result] = apply(tmp_path, server, [action(0)], ApplyOptions(max_attempts=2)).results
+
+    assert outcome(result) == ("failed", None, None, 2)
+    assert result.error == "gave up after 2 attempts: not sent: could not connect (ConnectionError)"
+    assert server.lists == 0
+
+
 def test_the_settle_wait_can_be_set(tmp_path: Path, server: FakeJtel) -> None:
-    server.then(no_answer(2.0, commit_after=0.0))
+    server.then(no_answer(2.0, commit_after=5.0))
 
     apply(tmp_path, server, [action(0)], ApplyOptions(timeout=2.0, settle_seconds=10.0))
 
@@ -103,9 +145,10 @@ def test_an_unreadable_answer_is_settled_like_a_timeout_and_gives_up_after_max_a
     assert result.error == (
         "gave up after 2 attempts: no clear answer: unreadable answer: not JSON: '<html>'"
     )
-    # The last attempt too is waited for and looked up before it counts as failed.
+    # The last attempt too is looked up, waited for and looked up again before it counts
+    # as failed.
     assert server.clock.waits == [45.0, 45.0]
-    assert server.lists == 2
+    assert server.lists == 4
 
 
 # -- 5xx: ambiguous -------------------------------------------------------------------------------
@@ -134,7 +177,7 @@ def test_5xx_not_stored_back_off_doubling_between_look_ups(
     assert server.lists == 3
 
 
-def test_a_5xx_with_retry_after_waits_for_it_before_the_look_up(
+def test_a_5xx_with_retry_after_is_looked_up_at_once_and_again_after_it(
     tmp_path: Path, server: FakeJtel
 ) -> None:
     server.then(answered(503, retry_after=7.0))
@@ -143,7 +186,7 @@ def test_a_5xx_with_retry_after_waits_for_it_before_the_look_up(
 
     assert outcome(result) == ("created", 1001, 200, 2)
     assert server.clock.waits == [7.0]  # and no backoff on top of it
-    assert server.lists == 1
+    assert server.lists == 2
 
 
 def test_a_5xx_every_time_gives_up_after_max_attempts(tmp_path: Path, server: FakeJtel) -> None:

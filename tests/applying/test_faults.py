@@ -12,8 +12,9 @@ from tests.emulator_support import EmulatorProcess
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("parallel", ["1", "8"])
 def test_a_thousand_events_through_failures_and_drops(
-    tmp_path: Path, emulator_process: Callable[..., EmulatorProcess]
+    tmp_path: Path, emulator_process: Callable[..., EmulatorProcess], parallel: str
 ) -> None:
     emulator = emulator_process(
         "--fail-rate", "0.2", "--drop-rate", "0.1", "--seed", "5", in_memory=True
@@ -22,7 +23,7 @@ def test_a_thousand_events_through_failures_and_drops(
 
     done = run_apply(
         tmp_path, "load.csv", "--yes", "--timeout", "0.1", "--report", "report.json",
-        handle=emulator,
+        "--parallel", parallel, handle=emulator,
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr[-3000:]
@@ -36,8 +37,9 @@ def test_a_thousand_events_through_failures_and_drops(
     assert "progress: " in done.stderr  # plain progress lines off a terminal
 
 
+@pytest.mark.parametrize("parallel", ["1", "8"])
 def test_late_commits_are_waited_for_not_duplicated(
-    tmp_path: Path, emulator_process: Callable[..., EmulatorProcess]
+    tmp_path: Path, emulator_process: Callable[..., EmulatorProcess], parallel: str
 ) -> None:
     emulator = emulator_process(
         "--late-commit-rate", "0.3", "--late-commit-ms", "650", "--seed", "7", in_memory=True
@@ -46,7 +48,7 @@ def test_late_commits_are_waited_for_not_duplicated(
 
     done = run_apply(
         tmp_path, "load.csv", "--yes", "--timeout", "0.4", "--report", "report.json",
-        handle=emulator,
+        "--parallel", parallel, handle=emulator,
     )  # fmt: skip
 
     assert done.returncode == 0, done.stderr

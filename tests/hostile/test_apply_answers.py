@@ -41,6 +41,8 @@ class ReplayingServer:
             send_json(conn, 200, EVENT_TYPES)
         elif request.path == "/acd/events":
             send_json(conn, 200, list_answer(self.records))
+        elif request.method == "GET":  # GET .../event/ID: apply's probes; not answered here
+            send_json(conn, 404, {"error": "not found", "status": 404})
         else:
             self.creates += 1
             if self.store or not self.records:
