@@ -1,13 +1,16 @@
 """Plan: what apply would do, event by event, decided from one read of the server.
 
 The jtel API creates events and nothing else (no update, no delete), so each event of the
-load gets one of three actions, matched by the manifest's ``key``:
+load gets one of four actions, matched by the manifest's ``key``:
 
 - ``create``: no server event has its key; apply will POST it.
+- ``expired``: no server event has its key, but its appointment has passed
+  (``planning.expiry``); apply does not send it.
 - ``exists``: an event with its key exists and every compared field is equal.
 - ``drift``: an event with its key exists but a compared field differs; the API cannot
   change it, so apply does nothing and the plan shows the difference.
 
+A create also notes the server's open events of its customer (``planning.open_events``).
 Only fields the server's records carry can be compared (see ``COMPARED_FIELDS``). When
 several server events share one key, the oldest (lowest ID) is the match: it is the one
 that was there first, and later copies are most likely duplicates of it.
@@ -24,12 +27,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from acdload.gc_pause import collector_paused
+from acdload.planning.expiry import Expiry, zone_of
+from acdload.planning.open_events import OpenEvents
 
 if TYPE_CHECKING:
     from acdload.check.pipeline import Prepared
 
-ActionName = Literal["create", "exists", "drift"]
-ACTIONS: tuple[ActionName, ...] = ("create", "exists", "drift")
+ActionName = Literal["create", "exists", "drift", "expired"]
+ACTIONS: tuple[ActionName, ...] = ("create", "exists", "drift", "expired")
 
 COMPARED_FIELDS = (
     "Subject",
@@ -221,6 +226,7 @@ class Action:
     event_id: int | None  # the matched server event (None for create)
     changes: dict[str, list[Any]]  # field -> [server, manifest]; only for drift
     payload: dict[str, Any]
+    already_open: list[int] = field(default_factory=list)  # see planning.open_events
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -232,6 +238,7 @@ class Action:
             "event_id": self.event_id,
             "changes": self.changes,
             "payload": self.payload,
+            "already_open": self.already_open,
         }
 
 
@@ -254,6 +261,7 @@ class Plan:
         counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
         for action in self.actions:
             counts[action.action] += 1
+        counts["already_open"] = sum(1 for action in self.actions if action.already_open)
         return counts
 
     @property
@@ -294,23 +302,32 @@ def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[An
 
 
 def build_plan(
-    prepared: Prepared, records: Iterable[Record] | None, target_label: str | None
+    prepared: Prepared,
+    records: Iterable[Record] | None,
+    target_label: str | None,
+    *,
+    expiry: Expiry | None = None,
 ) -> Plan:
     """The plan for a valid, rendered load against the server's records.
 
     ``records`` None means offline: nothing is known about the server, so every event is
-    a create. The caller makes sure the load has no errors (its keys are unique).
+    a create. The caller makes sure the load has no errors (its keys are unique). A create
+    whose appointment ``expiry`` finds passed is ``expired`` (None, ``--allow-past``: none).
     """
     with collector_paused():
-        return _build_plan(prepared, records, target_label)
+        return _build_plan(prepared, records, target_label, expiry)
 
 
 def _build_plan(
-    prepared: Prepared, records: Iterable[Record] | None, target_label: str | None
+    prepared: Prepared,
+    records: Iterable[Record] | None,
+    target_label: str | None,
+    expiry: Expiry | None,
 ) -> Plan:
     events = prepared.load.events
     key_fields = tuple(events[0].manifest.key) if events else ()
-    index = RecordIndex.build(records, key_fields) if records is not None else None
+    opened = OpenEvents()
+    index = RecordIndex.build(opened.tap(records), key_fields) if records is not None else None
     key_of = key_function(key_fields)
     by_key = index.by_key if index is not None else {}
     actions: list[Action] = []
@@ -319,7 +336,9 @@ def _build_plan(
         record = by_key.get(key_of(payload)) if by_key else None
         key = {name: payload.get(name) for name in key_fields}
         if record is None:
-            append(Action(event.index, event.file, event.line, key, "create", None, {}, payload))
+            gone = expiry is not None and expiry.expired(payload, zone_of(event)) is not None
+            action_name: ActionName = "expired" if gone else "create"
+            append(Action(event.index, event.file, event.line, key, action_name, None, {}, payload))
             continue
         changes = differences(record, payload)
         action: ActionName = "drift" if changes else "exists"
@@ -328,6 +347,7 @@ def _build_plan(
                 event.index, event.file, event.line, key, action, record.get("ID"), changes, payload
             )
         )
+    opened.note(actions, events)
     return Plan(
         target=target_label,
         key_fields=key_fields,

@@ -221,6 +221,9 @@ def _action(item: object, number: int) -> Action:
     changes = _field(item, "changes", dict, where)
     if not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values()):
         raise _Damaged(f"{where}changes is not a map of [server, manifest] pairs")
+    already_open = item.get("already_open", [])  # absent in plans made before the rule
+    if not isinstance(already_open, list) or not all(_whole(i) for i in already_open):
+        raise _Damaged(f"{where}already_open is not a list of event IDs")
     return Action(
         index=_field(item, "index", int, where),
         file=_field(item, "file", str, where),
@@ -230,7 +233,12 @@ def _action(item: object, number: int) -> Action:
         event_id=_optional(item, "event_id", int, where),
         changes=changes,
         payload=_field(item, "payload", dict, where),
+        already_open=already_open,
     )
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _saved_plan(document: dict[str, Any]) -> SavedPlan:

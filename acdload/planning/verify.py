@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acdload.errors import StalePlanError
+from acdload.planning.expiry import Expiry
 from acdload.planning.matching import Action, Plan, Record, RecordIndex, build_plan
 from acdload.planning.saved import SavedPlan, content_hash, files_read, records_fingerprint
 from acdload.reports.redact import redact
@@ -127,12 +128,12 @@ def check_server(saved: SavedPlan, records: Sequence[Record]) -> None:
     ids = {record.get("ID") for record in records}
     for action in saved.plan.actions:
         where = f"{escape(action.file)}:{action.line}"
-        if action.action == "create":
+        if action.action in ("create", "expired"):  # neither is on the server
             found = index.match(action.payload)
             if found is not None:
                 raise _stale(
-                    f"the event planned as create at {where} now exists on the server "
-                    f"(event {found.get('ID')})"
+                    f"the event planned as {action.action} at {where} now exists on the "
+                    f"server (event {found.get('ID')})"
                 )
         elif action.event_id not in ids:
             raise _stale(
@@ -148,13 +149,16 @@ def fresh_plan(
     target_label: str | None,
     *,
     redacted: bool = False,
+    expiry: Expiry | None = None,
 ) -> Plan:
     """The plan made again from ``prepared`` (the load of :func:`planned_paths`, valid)
     and ``records`` (the server's current list); it is identical to ``saved``.
 
     Raises :class:`StalePlanError` (exit 1) otherwise: the hint names the first stale
     condition, or the message the first event that differs and how. ``redacted`` masks
-    the phone numbers and e-mail addresses of the key it shows (``--redact``).
+    the phone numbers and e-mail addresses of the key it shows (``--redact``). ``expiry``
+    is apply's (see :func:`build_plan`): a create whose appointment has passed since the
+    plan was made is ``expired`` now, and apply sends less than was reviewed, never more.
     """
     check_manifests(saved, prepared)
     check_target(saved, target_label)
@@ -162,7 +166,7 @@ def fresh_plan(
         raise _stale("the server's events are needed to check a plan; none were read")
     listed = list(records)
     check_server(saved, listed)
-    now = build_plan(prepared, listed, target_label)
+    now = build_plan(prepared, listed, target_label, expiry=expiry)
     difference = first_difference(saved.plan, now)
     if difference is not None:
         shown = redact(difference) if redacted else difference
@@ -236,6 +240,17 @@ def _at(saved: Sequence[Action], now: Sequence[Action], number: int) -> str:
     )
 
 
+def _compared(action: Action, now: str) -> dict[str, Any]:
+    """What must be equal in the saved plan and now: all but the open events noted (agents
+    close events, which changes no action), and a create that has ``expired`` since the
+    plan was made (``now``) counts as planned: apply sends less than was reviewed."""
+    shown = action.as_dict()
+    del shown["already_open"]
+    if shown["action"] == "create" and now == "expired":
+        shown["action"] = "expired"
+    return shown
+
+
 def first_difference(saved: Plan, now: Plan) -> str | None:
     """The first way ``saved`` is not ``now``, for a message; None when they are identical."""
     if saved.key_fields != now.key_fields:
@@ -245,7 +260,7 @@ def first_difference(saved: Plan, now: Plan) -> str | None:
         )
     mine, true = saved.actions, now.actions
     for number, (planned, made) in enumerate(zip(mine, true, strict=False), 1):
-        if planned.as_dict() != made.as_dict():
+        if _compared(planned, made.action) != _compared(made, made.action):
             return _at(mine, true, number)
     if len(mine) > len(true):
         extra = mine[len(true)]
