@@ -21,8 +21,8 @@ from acdload.applying.journal import Carried, Journal, JournalError, KeyText, ke
 from acdload.errors import AcdloadError, TargetError
 from acdload.target.client import JtelClient
 
-OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
-SUCCESS = frozenset({"created", "updated", "exists", "drift"})
+OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted", "expired")
+SUCCESS = frozenset({"created", "updated", "exists", "drift", "expired"})
 FAILING_STREAK = 5
 """Events failed in a row (after their retries) that mean the server itself is failing."""
 
@@ -87,6 +87,8 @@ class ApplyRun:
 
 
 Observer = Callable[[Result], None]
+ExpiryCheck = Callable[[PlannedAction], str | None]
+"""Why an action's appointment has passed now (``planning.expiry.ExpiryAtSend``), or None."""
 
 
 def preflight(client: JtelClient, creates: Sequence[PlannedAction]) -> None:
@@ -116,12 +118,15 @@ class Applier:
         key_fields: tuple[str, ...],
         observer: Observer | None = None,
         should_stop: Callable[[], bool] = lambda: False,
+        *,
+        expired: ExpiryCheck = lambda action: None,
     ) -> None:
         self._journal = journal
         self._options = options
         self._sender = CreateSender(client, journal, options, key_fields)
         self._observer = observer or (lambda result: None)
         self._should_stop = should_stop
+        self._expired = expired
 
     def run(self, actions: Sequence[PlannedAction]) -> ApplyRun:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
@@ -141,6 +146,8 @@ class Applier:
                 elif self._should_stop():
                     run.interrupted = stopped = True
                     continue
+                elif (why := self._expired(action)) is not None:  # asked again at send time
+                    result.outcome, result.error = "expired", why
                 else:
                     self._sender.send(action, result, key, carried.sent_at.get(key))
             except (TargetError, JournalError) as exc:
@@ -191,6 +198,8 @@ class Applier:
                     self._journal.carry(key, action.event_id)
             else:
                 result.outcome = action.action
+                if action.action == "expired":
+                    result.error = self._expired(action)
         self._sender.claim(result)
 
 

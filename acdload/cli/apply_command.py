@@ -16,20 +16,33 @@ import click
 from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
 from acdload.applying.journal import Journal
 from acdload.cli.app import say
-from acdload.cli.check import run_checks, show_problems, verdict_of
-from acdload.cli.options import check_options, csv_dialect_option, verbosity_options
+from acdload.cli.check import (
+    expiry_of,
+    run_checks,
+    show_already_open,
+    show_problems,
+    verdict_of,
+)
+from acdload.cli.options import (
+    allow_past_option,
+    check_options,
+    csv_dialect_option,
+    verbosity_options,
+)
 from acdload.cli.target_options import (
     open_client,
     target_from_options,
     target_options,
     tls_verify,
 )
-from acdload.errors import ExitCode, UsageProblem
+from acdload.errors import AcdloadError, ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
-from acdload.planning.matching import Action, build_plan
+from acdload.planning.expiry import ExpiryAtSend
+from acdload.planning.matching import Action, Plan, build_plan
 from acdload.planning.saved import load_plan
 from acdload.planning.verify import fresh_plan, planned_paths
 from acdload.reports.outcomes import summary, write_reports
+from acdload.reports.plan import notes_text
 from acdload.reports.redact import redact
 from acdload.target.resolve import STATE_DIR
 
@@ -152,6 +165,7 @@ def _summary_line(run: ApplyRun) -> str:
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|PLANFILE")
 @target_options
 @check_options
+@allow_past_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required off a terminal).")
 @click.option("--report", metavar="FILE", help="Write the JSON result report to FILE.")
 @click.option("--report-csv", metavar="FILE", help="Write one CSV row per event to FILE.")
@@ -244,12 +258,28 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
     ):
         assert client is not None  # apply has no offline mode
         records = client.list_events()
+        expiry = expiry_of(options["now"], options["allow_past"])
         if saved is None:
-            plan_actions = build_plan(prepared, records, target.label).actions
+            plan_actions = build_plan(prepared, records, target.label, expiry=expiry).actions
         else:
-            plan = fresh_plan(saved, prepared, records, target.label, redacted=options["redact"])
+            plan = fresh_plan(
+                saved, prepared, records, target.label, redacted=options["redact"], expiry=expiry
+            )
             plan_actions = plan.actions
-        run = _run(client, journal, plan_actions, target.label, options)
+        if show_already_open(
+            plan_actions,
+            prepared,
+            options["strict"],
+            options["max_errors"],
+            redact=options["redact"],
+        ):
+            raise AcdloadError(
+                "an already-open problem is an error here: nothing was sent",
+                hint="check the customers' open events on the server first, or make the rule "
+                "a warning (checks: {already-open: warning}, without --strict)",
+            )
+        expired = ExpiryAtSend(prepared.load.events, expiry)
+        run = _run(client, journal, plan_actions, target.label, options, expired)
     unwritten: OutputError | None = None
     try:
         write_reports(
@@ -286,16 +316,19 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
 
 
 def _run(
-    client: Any, journal: Journal, actions: list[Action], label: str | None, options: dict[str, Any]
+    client: Any,
+    journal: Journal,
+    actions: list[Action],
+    label: str | None,
+    options: dict[str, Any],
+    expired: ExpiryAtSend,
 ) -> ApplyRun:
     creates = [a for a in actions if a.action == "create"]
-    counts = {
-        name: sum(1 for a in actions if a.action == name) for name in ("create", "exists", "drift")
-    }
+    counts = Plan(label, (), actions).summary
     if not options["quiet"]:
         say(
             f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
-            f"{counts['drift']} drifted (target {label})"
+            f"{counts['drift']} drifted{notes_text(counts)} (target {label})"
         )
     if (
         creates
@@ -311,5 +344,13 @@ def _run(
     key_fields = tuple(actions[0].key) if actions else ()
     progress = Progress(len(actions), options["quiet"], options["redact"])
     with _stop_on_interrupt() as stop, progress:
-        applier = Applier(client, journal, apply_options, key_fields, progress, lambda: stop[0])
+        applier = Applier(
+            client,
+            journal,
+            apply_options,
+            key_fields,
+            progress,
+            lambda: stop[0],
+            expired=expired,
+        )
         return applier.run(actions)

@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import click
@@ -27,6 +27,8 @@ from acdload.cli.options import (
 )
 from acdload.errors import ExitCode
 from acdload.outputs import check_output_paths, scrubbed
+from acdload.planning.expiry import Expiry
+from acdload.planning.open_events import Noted, already_open_problems
 from acdload.reports.problem_files import write_problem_files
 from acdload.reports.problems import PROBLEM_REPORTERS, TextReporter, Verdict
 from acdload.reports.redact import redact as redact_text
@@ -52,6 +54,33 @@ def show_problems(
     TextReporter(buffer, max_errors, summary=not quiet).report(verdict)
     text = buffer.getvalue()
     scrubbed(sys.stderr).write(redact_text(text) if redact else text)
+
+
+def expiry_of(now: datetime | None, allow_past: bool) -> Expiry | None:
+    """When plan and apply call an appointment past (``--now``, else the clock); None with
+    ``--allow-past``."""
+    return None if allow_past else Expiry(now)
+
+
+def show_already_open(
+    actions: Sequence[Noted],
+    prepared: Prepared,
+    strict: bool,
+    max_errors: int | None,
+    *,
+    redact: bool = False,
+) -> bool:
+    """A plan's ``already-open`` problems on stderr, after validation's; whether one of them
+    is an error (``checks:`` or ``--strict``)."""
+    found = already_open_problems(actions, prepared.load.events, strict)
+    if found:
+        show_problems(
+            Verdict(found, len(prepared.load.events), len(prepared.load.manifests)),
+            max_errors,
+            quiet=True,
+            redact=redact,
+        )
+    return any(problem.is_error for problem in found)
 
 
 def files_read(prepared: Prepared) -> list[str]:

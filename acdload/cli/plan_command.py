@@ -7,8 +7,16 @@ from datetime import datetime
 
 import click
 
-from acdload.cli.check import files_read, run_checks, show_problems, verdict_of
+from acdload.cli.check import (
+    expiry_of,
+    files_read,
+    run_checks,
+    show_already_open,
+    show_problems,
+    verdict_of,
+)
 from acdload.cli.options import (
+    allow_past_option,
     check_options,
     color_option,
     format_option,
@@ -36,6 +44,7 @@ from acdload.reports.problem_files import write_problem_files
 @target_options
 @offline_option
 @check_options
+@allow_past_option
 @format_option(
     sorted(PLAN_REPORTERS),
     "text: for a terminal or CI log; json: for tools; markdown: for a PR comment; "
@@ -80,6 +89,7 @@ def plan_command(
     strict: bool,
     now: datetime | None,
     max_errors: int | None,
+    allow_past: bool,
     output_format: str,
     out_path: str | None,
     detailed_exitcode: bool,
@@ -97,8 +107,9 @@ def plan_command(
     an event, so a drift is shown with its differences and left alone. The token comes
     from --token-file, a --target's token_env or ACDLOAD_TOKEN, never from a flag value.
 
-    Exit 0 ok, 1 invalid manifests (nothing is fetched), 2 usage error or no target,
-    3 target unusable; with --detailed-exitcode, 4 when creates are pending.
+    Exit 0 ok, 1 invalid manifests (nothing is fetched) or an already-open error,
+    2 usage error or no target, 3 target unusable; with --detailed-exitcode, 4 when
+    creates are pending.
 
     \b
     Example:
@@ -120,7 +131,8 @@ def plan_command(
         ctx.exit(int(ExitCode.FAILURE))
     with open_client(chosen, timeout=timeout, verify=tls_verify(ca_bundle)) as client:
         records = client.list_events() if client is not None else None
-    plan = build_plan(prepared, records, chosen.label)
+    plan = build_plan(prepared, records, chosen.label, expiry=expiry_of(now, allow_past))
+    refused = show_already_open(plan.actions, prepared, strict, max_errors, redact=redact)
     if out_path is not None:
         document = plan_document(plan, digest_manifests(paths, prepared), records)
         save_plan(out_path, document)
@@ -131,5 +143,7 @@ def plan_command(
         color=wants_color(sys.stdout, choice=color),
     )
     reporter.report(plan)
+    if refused:
+        ctx.exit(int(ExitCode.FAILURE))
     if detailed_exitcode and plan.pending:
         ctx.exit(int(ExitCode.PENDING))

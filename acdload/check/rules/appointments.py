@@ -90,8 +90,9 @@ def check(
         return AppointmentIssue(
             "dtAppointmentDate",
             "appointment-past",
-            f"the appointment {local:%Y-%m-%d %H:%M} ({tz}) is in the past; the server "
-            "distributes it at once (use --now to validate as of another moment)",
+            f"the appointment {local:%Y-%m-%d %H:%M} ({tz}) is in the past; apply does not "
+            "send it (with --allow-past the server rings it at once); use --now to validate "
+            "as of another moment",
             is_error=False,
         )
     return None
