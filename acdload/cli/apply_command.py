@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
-from acdload.applying.journal import Journal
+from acdload.applying.journal import Journal, key_text
 from acdload.cli.app import say
 from acdload.cli.check import (
     expiry_of,
@@ -38,7 +38,8 @@ from acdload.cli.target_options import (
 from acdload.errors import AcdloadError, ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
 from acdload.planning.expiry import ExpiryAtSend
-from acdload.planning.matching import Action, Plan, build_plan
+from acdload.planning.matching import Action, build_plan, summary_of
+from acdload.planning.open_events import forget_own
 from acdload.planning.saved import load_plan
 from acdload.planning.verify import fresh_plan, planned_paths
 from acdload.reports.outcomes import summary, write_reports
@@ -266,6 +267,9 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
                 saved, prepared, records, target.label, redacted=options["redact"], expiry=expiry
             )
             plan_actions = plan.actions
+        if any(action.already_open for action in plan_actions):
+            merged = journal.carried().merged
+            forget_own(plan_actions, lambda action: merged.get(key_text(action.key)))
         if show_already_open(
             plan_actions,
             prepared,
@@ -324,7 +328,7 @@ def _run(
     expired: ExpiryAtSend,
 ) -> ApplyRun:
     creates = [a for a in actions if a.action == "create"]
-    counts = Plan(label, (), actions).summary
+    counts = summary_of(actions)
     if not options["quiet"]:
         say(
             f"plan: {counts['create']} to create, {counts['exists']} unchanged, "

@@ -258,11 +258,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
-        for action in self.actions:
-            counts[action.action] += 1
-        counts["already_open"] = sum(1 for action in self.actions if action.already_open)
-        return counts
+        return summary_of(self.actions)
 
     @property
     def pending(self) -> bool:
@@ -271,6 +267,16 @@ class Plan:
 
     def of(self, *names: ActionName) -> list[Action]:
         return [a for a in self.actions if a.action in names]
+
+
+def summary_of(actions: Iterable[Action]) -> dict[str, int]:
+    """Events per action, and the creates whose customer has open events on the server."""
+    counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
+    noted = 0
+    for action in actions:
+        counts[action.action] += 1
+        noted += bool(action.already_open)
+    return counts | {"already_open": noted}
 
 
 def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[Any]]:

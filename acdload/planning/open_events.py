@@ -20,7 +20,7 @@ every old customer would teach people to switch the rule off, so 1 alone counts 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from acdload.check.rules.callability import shown_customer
@@ -48,6 +48,8 @@ class Noted(Protocol):
 
     @property
     def index(self) -> int: ...
+    @property
+    def key(self) -> dict[str, Any]: ...
     @property
     def action(self) -> str: ...
     @property
@@ -107,6 +109,19 @@ class OpenEvents:
             found = self.by_customer.get(who) if who is not None else None
             if found:
                 action.already_open = sorted(set(found) - ours)
+
+
+def forget_own(actions: Iterable[Noted], own: Callable[[Noted], int | None]) -> None:
+    """Take out of each create's notes the event ``own`` says is that create's own: for
+    apply, the event an earlier run saw it merged into (``UPDATED``), which the plan,
+    reading no journal, cannot tell from another's."""
+    for action in actions:
+        if action.already_open:
+            mine = own(action)
+            if mine is not None:
+                action.already_open = [
+                    event_id for event_id in action.already_open if event_id != mine
+                ]
 
 
 def already_open_problems(

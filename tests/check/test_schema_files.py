@@ -12,8 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from acdload.cli import main
 from acdload.check.rules.severities import DEFAULTS
+from acdload.cli import main
 from acdload.manifest.model import KEYABLE_FIELDS
 from acdload.manifest.source_section import SOURCE_KEYS
 from acdload.manifest.yaml_manifest import MANIFEST_KEYS
