@@ -57,7 +57,7 @@ def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     problems.extend(_stopped(load.events, outcome.skipped))
     duplicates = _duplicate_keys(prepared, skipped)
     problems.extend(duplicates.values())
-    problems.extend(double_booked(prepared.load.events, prepared.payloads, skipped, duplicates))
+    problems.extend(double_booked(prepared.load, prepared.payloads, skipped, duplicates))
     if options.strict:
         problems = strict(problems)
     problems.sort(key=sort_key)
