@@ -59,7 +59,7 @@ def local_zone() -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def check(
     written_date: str | None, written_time: str | None, tz: tzinfo, now: datetime
 ) -> AppointmentIssue | None:
