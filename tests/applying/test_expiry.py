@@ -62,13 +62,11 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / MANIFEST).write_text(TEXT, encoding="utf-8")
 
 
-def acdload(emulator: RunningEmulator, *args: str) -> Result:
-    return CliRunner().invoke(
-        main,
-        [*args, "--base-url", emulator.base_url],
-        env={"ACDLOAD_TOKEN": emulator.token},
-        catch_exceptions=False,
-    )
+def acdload(emulator: RunningEmulator | None, *args: str) -> Result:
+    """``acdload ARGS`` in this process, against ``emulator`` (None: no target)."""
+    target = [] if emulator is None else ["--base-url", emulator.base_url]
+    env = {} if emulator is None else {"ACDLOAD_TOKEN": emulator.token}
+    return CliRunner().invoke(main, [*args, *target], env=env, catch_exceptions=False)
 
 
 def reports() -> list[str]:
@@ -129,7 +127,7 @@ def test_apply_reports_expired_in_every_report_and_sends_nothing_for_it(
     assert 'data-outcome="expired"' in page and "expired</button>" in page
 
     # The report file with the new outcome reads back (``acdload report``).
-    again = CliRunner().invoke(main, ["report", "report.json", "-o", "again.html"])
+    again = acdload(None, "report", "report.json", "-o", "again.html")
     assert again.exit_code == 0, again.output
 
 
