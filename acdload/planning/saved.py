@@ -24,6 +24,7 @@ from acdload.errors import UsageProblem
 from acdload.outputs import replace_private
 from acdload.planning.matching import ACTIONS, Action, Plan, Record, key_function
 from acdload.safetext import escape, escape_json, quote
+from acdload.target.answers import valid_id
 
 if TYPE_CHECKING:
     from acdload.check.pipeline import Prepared
@@ -222,7 +223,7 @@ def _action(item: object, number: int) -> Action:
     if not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values()):
         raise _Damaged(f"{where}changes is not a map of [server, manifest] pairs")
     already_open = item.get("already_open", [])  # absent in plans made before the rule
-    if not isinstance(already_open, list) or not all(_whole(i) for i in already_open):
+    if not isinstance(already_open, list) or None in map(valid_id, already_open):
         raise _Damaged(f"{where}already_open is not a list of event IDs")
     return Action(
         index=_field(item, "index", int, where),
@@ -235,10 +236,6 @@ def _action(item: object, number: int) -> Action:
         payload=_field(item, "payload", dict, where),
         already_open=already_open,
     )
-
-
-def _whole(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _saved_plan(document: dict[str, Any]) -> SavedPlan:
