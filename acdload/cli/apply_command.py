@@ -23,8 +23,9 @@ from acdload.applying.applier import ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
 from acdload.cli.list_progress import ListProgress
-from acdload.cli.loading import load_manifests, show_problems, verdict_of
+from acdload.cli.loading import load_manifests, show_already_open, show_problems, verdict_of
 from acdload.cli.options import (
+    allow_past_option,
     check_options,
     csv_dialect_option,
     given_phone_region,
@@ -33,7 +34,9 @@ from acdload.cli.options import (
 )
 from acdload.cli.target_options import target_from_options, target_options, warn
 from acdload.errors import ExitCode, UsageProblem
+from acdload.planning.open_events import AlreadyOpenError
 from acdload.reports.outcomes import summary
+from acdload.reports.plan import notes_text
 from acdload.reports.redact import redact
 
 REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
@@ -147,6 +150,7 @@ def _summary_line(run: ApplyRun) -> str:
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|PLANFILE")
 @target_options
 @check_options
+@allow_past_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required off a terminal).")
 @click.option("--report", metavar="FILE", help="Write the JSON result report to FILE.")
 @click.option("--report-csv", metavar="FILE", help="Write one CSV row per event to FILE.")
@@ -230,7 +234,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with _Console(options) as console:
+    with _Console(options, load) as console, _showing_already_open(console):
         run = acdload.apply(
             source,
             target,
@@ -248,6 +252,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             list_progress=console.list_progress,
             should_stop=console.should_stop,
             warn=warn,
+            allow_past=options["allow_past"],
+            now=options["now"],
             **reports,
         )
     if not options["quiet"]:
@@ -261,14 +267,26 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
     ctx.exit(int(run.exit_code))
 
 
+@contextmanager
+def _showing_already_open(console: _Console) -> Iterator[None]:
+    """An ``already-open`` error stops apply before ``confirm``: its problems are shown
+    (file:line, what to check) before the error's message."""
+    try:
+        yield
+    except AlreadyOpenError as exc:
+        console.show(exc.problems)
+        raise
+
+
 class _Console:
     """What apply shows and asks on the terminal, handed to :func:`acdload.apply` as its
     callbacks: the plan line and the confirmation, then (from the moment the user said
     yes) the progress and Ctrl-C, which asks the run to stop after the request in flight.
     """
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], load: acdload.Load) -> None:
         self.options = options
+        self._load = load
         self.list_progress = ListProgress(hide=options["quiet"])
         self._progress: Progress | None = None
         self._stack = ExitStack()
@@ -281,6 +299,11 @@ class _Console:
         self.list_progress.finish(failed=True)  # a read the run never got past
         self._stack.close()
 
+    def show(self, problems: list[acdload.Problem]) -> None:
+        show_already_open(
+            problems, self._load, self.options["max_errors"], redact=self.options["redact"]
+        )
+
     def should_stop(self) -> bool:
         return self._stop[0]
 
@@ -290,11 +313,12 @@ class _Console:
 
     def confirm(self, plan: acdload.Plan) -> bool:
         self.list_progress.finish()  # the list has been read
+        self.show(plan.problems)
         counts = plan.summary
         if not self.options["quiet"]:
             say(
                 f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
-                f"{counts['drift']} drifted (target {plan.target})"
+                f"{counts['drift']} drifted{notes_text(counts)} (target {plan.target})"
             )
         creates = counts["create"]
         if (
