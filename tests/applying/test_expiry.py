@@ -141,10 +141,12 @@ def test_allow_past_sends_it(cli: Cli, emulator: RunningEmulator) -> None:
     assert len(server_records(emulator)) == 4
 
 
+@pytest.mark.parametrize("parallel", [1, 3])
 def test_an_appointment_that_passes_during_the_run_is_not_sent(
-    emulator: RunningEmulator, tmp_path: Path
+    emulator: RunningEmulator, tmp_path: Path, parallel: int
 ) -> None:
-    """Planned at 08:00, sent at 09:30: the create is asked again just before its send."""
+    """Planned at 08:00, sent at 09:30: the create is asked again just before its send,
+    in its turn in the window with ``--parallel`` too."""
     prepared = prepare([MANIFEST], CheckOptions(now=datetime.fromisoformat("2027-03-01T08:00")))
     planned = build_plan(
         prepared, [], "t", expiry=Expiry(datetime.fromisoformat("2027-03-01T08:00"))
@@ -154,9 +156,15 @@ def test_an_appointment_that_passes_during_the_run_is_not_sent(
     client = JtelClient(emulator.base_url, emulator.token, timeout=5)
     with Journal(tmp_path / "journal.jsonl", "t", state_dir=tmp_path) as journal:
         key_fields = tuple(planned.key_fields)
-        run = Applier(client, journal, ApplyOptions(), key_fields, expired=later).run(
-            planned.actions
+        applier = Applier(
+            client,
+            journal,
+            ApplyOptions(parallel=parallel),
+            key_fields,
+            expired=later,
+            client_factory=client.twin,
         )
+        run = applier.run(planned.actions)
     assert [r.outcome for r in run.results] == ["expired", "created", "created", "created"]
     assert (run.results[0].error or "").startswith(PAST)
     assert len(server_records(emulator)) == 3
