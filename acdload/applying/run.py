@@ -18,7 +18,7 @@ from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, R
 from acdload.applying.journal import Journal
 from acdload.callbacks import Warn, log_warning
 from acdload.check.load import Load, PathArg, require_valid
-from acdload.errors import ExitCode, UsageProblem
+from acdload.errors import Cancelled, ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
 from acdload.planning.make import Plan, check_timeout, public_plan, saved_form
 from acdload.planning.matching import build_plan
@@ -120,7 +120,7 @@ def apply(
     ``source`` is a valid :class:`Load` (planned here, as ``acdload apply PATH...``) or a
     :class:`Plan` (from :func:`plan` or :func:`read_plan`: made again here and refused
     with :class:`StalePlanError` unless identical). ``confirm(plan)`` is asked once the
-    plan is made, before anything is sent (False: nothing is sent, UsageProblem);
+    plan is made, before anything is sent (False: nothing is sent, :class:`Cancelled`);
     ``list_progress(bytes_read, records_read)`` hears how the read of the server's list
     goes; ``on_result(result)`` hears each event's outcome as it is settled; ``should_stop()``
     True stops the run after the request in flight (``run.interrupted``). The other
@@ -128,7 +128,8 @@ def apply(
 
     The reports are written at the end, also when the server stopped the run (then
     ``run.target_error`` says why). Raised before anything is sent: :class:`UsageProblem`,
-    :class:`InvalidLoad`, :class:`StalePlanError`, :class:`TargetError`, ``LockHeld``.
+    :class:`InvalidLoad`, :class:`StalePlanError`, :class:`TargetError`, ``LockHeld``,
+    :class:`Cancelled`.
     """
     _check_options(parallel, rate, max_failures, csv_dialect)
     check_timeout(timeout)
@@ -161,7 +162,7 @@ def apply(
             made = fresh_plan(given, prepared, records, label, redacted=redact)
         applied = public_plan(made, loaded)
         if confirm is not None and not confirm(applied):
-            raise UsageProblem("apply cancelled: nothing was sent")
+            raise Cancelled("apply cancelled: nothing was sent")
         preflight(client, applied.of("create"))
         options = ApplyOptions(timeout=timeout, rate=rate, max_failures=max_failures)
         applier = Applier(

@@ -22,6 +22,7 @@ import acdload
 from acdload.applying.applier import ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
+from acdload.cli.apply_prompt import preview, question
 from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import load_manifests, show_problems, verdict_of
 from acdload.cli.options import (
@@ -223,7 +224,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with _Console(options) as console:
+    with _Console(options, target) as console:
         run = acdload.apply(
             source,
             target,
@@ -259,8 +260,9 @@ class _Console:
     yes) the progress and Ctrl-C, which asks the run to stop after the request in flight.
     """
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], target: acdload.Target) -> None:
         self.options = options
+        self.target = target
         self.list_progress = ListProgress(hide=options["quiet"])
         self._progress: Progress | None = None
         self._stack = ExitStack()
@@ -289,12 +291,11 @@ class _Console:
                 f"{counts['drift']} drifted (target {plan.target})"
             )
         creates = counts["create"]
-        if (
-            creates
-            and not self.options["yes"]
-            and not click.confirm(f"Create {creates} events?", err=True)
-        ):
-            return False
+        if creates and not self.options["yes"]:
+            for line in preview(plan, self.options["redact"]):
+                say(line)
+            if not click.confirm(question(creates, self.target), err=True):
+                return False
         self._progress = Progress(len(plan.actions), self.options["quiet"], self.options["redact"])
         self._stop = self._stack.enter_context(_stop_on_interrupt())
         self._stack.enter_context(self._progress)
