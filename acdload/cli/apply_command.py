@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
@@ -19,10 +19,10 @@ from typing import Any
 import click
 
 import acdload
-from acdload.applying.applier import ApplyRun, Result
+from acdload.applying.applier import SUCCESS, ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
-from acdload.cli.apply_prompt import preview, question
+from acdload.cli.apply_prompt import canary_verdict, preview, question, result_line
 from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import load_manifests, show_problems, verdict_of
 from acdload.cli.options import (
@@ -35,6 +35,7 @@ from acdload.cli.options import (
 from acdload.cli.target_options import target_from_options, target_options, warn
 from acdload.errors import ExitCode, UsageProblem
 from acdload.reports.outcomes import summary
+from acdload.reports.plan_values import key_text
 from acdload.reports.redact import redact
 
 REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
@@ -85,6 +86,10 @@ class Progress:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.end_line()
+
+    def end_line(self) -> None:
+        """End the line of a bar drawn so far, so that a message can follow it."""
         if self.bar_open:
             sys.stderr.write("\n")
             sys.stderr.flush()
@@ -94,7 +99,9 @@ class Progress:
         self.done += 1
         if result.outcome == "failed":
             where = f"{result.file}:{result.line}"
-            text = f"failed: {where} {result.key}: HTTP {result.http_status}: {result.error}"
+            text = (
+                f"failed: {where} {key_text(result.key)}: HTTP {result.http_status}: {result.error}"
+            )
             self._line(redact(text) if self.redacted else text)
         if self.hide:
             return
@@ -127,12 +134,7 @@ def _echo_results(run: ApplyRun, redacted: bool, every: bool = False) -> None:
     if len(run.results) > RESULT_LINES and not every:
         return
     for result in run.results:
-        event = f"event {result.event_id}" if result.event_id is not None else "no event"
-        key = " ".join(f"{name}={value}" for name, value in result.key.items())
-        line = f"  {result.outcome:<13} {result.file}:{result.line}  {event}  {key}"
-        if result.error:
-            line += f"  ({result.error})"
-        say(redact(line) if redacted else line)
+        say(result_line(result, redacted))
 
 
 def _summary_line(run: ApplyRun) -> str:
@@ -166,6 +168,13 @@ def _summary_line(run: ApplyRun) -> str:
 @click.option("--rate", type=click.FloatRange(min=0.01), help="At most N creates per second.")
 @click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
+@click.option(
+    "--canary",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Send the first N creates, show their outcomes, and send the rest only if all "
+    "succeeded (on a terminal, after asking again; with --yes, at once).",
+)
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when an event has drifted.")
 @click.option(
     "--journal",
@@ -237,6 +246,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             redact=options["redact"],
             csv_dialect=options["csv_dialect"],
             confirm=console.confirm,
+            canary=options["canary"],
+            on_canary=console.canary,
             on_result=console.progress,
             list_progress=console.list_progress,
             should_stop=console.should_stop,
@@ -246,12 +257,27 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
     if not options["quiet"]:
         _echo_results(run, options["redact"], every=options["verbose"])
         say(_summary_line(run))
+    if run.canary in ("failed", "declined"):
+        _explain_canary(run.canary, len(run.plan.of("create")) - options["canary"])
     for error in (run.target_error, run.unwritten):
         if error is not None:
             say(f"error: {error.message}")
             if error.hint:
                 say(f"hint: {error.hint}")
     ctx.exit(int(run.exit_code))
+
+
+def _explain_canary(verdict: str, rest: int) -> None:
+    """Why a run with ``--canary`` ended early, and that running it again is safe."""
+    if verdict == "failed":
+        say(f"error: the canary failed; the other {rest} creates were not sent")
+        say(
+            "hint: fix the failed events (see above), then run the same command again: it "
+            "sends only what is left, never a canary event twice"
+        )
+    else:
+        say(f"error: apply cancelled after the canary; the other {rest} creates were not sent")
+        say("hint: run the same command again to send them: it never sends a canary event twice")
 
 
 class _Console:
@@ -267,6 +293,7 @@ class _Console:
         self._progress: Progress | None = None
         self._stack = ExitStack()
         self._stop: list[bool] = [False]
+        self._creates = 0
 
     def __enter__(self) -> _Console:
         return self
@@ -282,6 +309,21 @@ class _Console:
         if self._progress is not None:
             self._progress(result)
 
+    def canary(self, results: Sequence[Result]) -> bool:
+        """Show the canary's outcomes; go on only if all succeeded (and, on a terminal,
+        the user says yes again)."""
+        if self._progress is not None:
+            self._progress.end_line()
+        rest = self._creates - len(results)
+        failed = sum(1 for result in results if result.outcome not in SUCCESS)
+        say(f"canary: the first {len(results)} creates:")
+        for result in results:
+            say(result_line(result, self.options["redact"]))
+        if failed or self.options["yes"]:
+            say(canary_verdict(failed, len(results), rest))
+            return not failed
+        return click.confirm(question(rest, self.target, canary_passed=True), err=True)
+
     def confirm(self, plan: acdload.Plan) -> bool:
         self.list_progress.finish()  # the list has been read
         counts = plan.summary
@@ -290,7 +332,7 @@ class _Console:
                 f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
                 f"{counts['drift']} drifted (target {plan.target})"
             )
-        creates = counts["create"]
+        creates = self._creates = counts["create"]
         if creates and not self.options["yes"]:
             for line in preview(plan, self.options["redact"]):
                 say(line)

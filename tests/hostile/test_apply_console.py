@@ -6,8 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.applying.support import server_records, write_csv
 from tests.cli.test_apply_prompt import apply_on_a_terminal
+from tests.cli_runner import Cli
 from tests.emulator_support import RunningEmulator
 
 
@@ -28,3 +31,34 @@ def test_a_hostile_subject_stays_text_at_the_apply_prompt(
 
 def _row() -> dict[str, object]:
     return {"AcdEventTypesID": 3, "AcdGroupsID": 235, "Sender": "+49 170 5550000"}
+
+
+def test_canary_outcome_lines_escape_manifest_text(
+    tmp_path: Path,
+    emulator_factory: Callable[..., RunningEmulator],
+    cli: Cli,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The canary's outcome lines quote keys from the manifest: a title-setting escape in
+    UserData is shown as text, and the token of the run never appears."""
+    monkeypatch.chdir(tmp_path)
+    emulator = emulator_factory()
+    rows = [
+        {
+            **_row(),
+            "Sender": f"+49 170 555000{n}",
+            "UserData": f"U\x1b]0;pwn\x07{n}",
+            "Subject": "x",
+        }
+        for n in range(3)
+    ]
+    write_csv(tmp_path / "load.csv", 0, rows=rows)
+    done = cli(
+        "apply", "load.csv", "--yes", "--canary", "1", "--base-url", emulator.base_url,
+        env={"ACDLOAD_TOKEN": emulator.token},
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "canary: the first 1 creates:\n  created " in done.output
+    assert "UserData=U\\x1b]0;pwn\\x070" in done.output
+    assert "\x1b" not in done.output and "\x07" not in done.output
+    assert emulator.token not in done.output
