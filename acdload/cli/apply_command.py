@@ -22,6 +22,7 @@ import acdload
 from acdload.applying.applier import SUCCESS, ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
+from acdload.cli.apply_progress import Progress
 from acdload.cli.apply_prompt import canary_verdict, preview, question, result_line
 from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import load_manifests, show_problems, verdict_of
@@ -35,11 +36,8 @@ from acdload.cli.options import (
 from acdload.cli.target_options import target_from_options, target_options, warn
 from acdload.errors import ExitCode, UsageProblem
 from acdload.reports.outcomes import summary
-from acdload.reports.plan_values import key_text
-from acdload.reports.redact import redact
 
 REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
-PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
@@ -62,68 +60,6 @@ def _stop_on_interrupt() -> Iterator[list[bool]]:
         yield flag
     finally:
         signal.signal(signal.SIGINT, previous)
-
-
-class Progress:
-    """A bar on a terminal, plain periodic lines elsewhere (CI logs stay readable).
-
-    Used as a context manager around the run: a bar a stopped run left unfinished (Ctrl-C,
-    ``--fail-fast``) has no line end of its own, so leaving ends its line and what follows
-    (the report, the summary) starts on a line of its own.
-    """
-
-    def __init__(self, total: int, hide: bool, show_redacted: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.started = time.monotonic()
-        self.last_line = self.started
-        self.tty = sys.stderr.isatty()
-        self.hide = hide
-        self.redacted = show_redacted
-        self.bar_open = False  # a bar is drawn and its line not ended
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.end_line()
-
-    def end_line(self) -> None:
-        """End the line of a bar drawn so far, so that a message can follow it."""
-        if self.bar_open:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.bar_open = False
-
-    def __call__(self, result: Result) -> None:
-        self.done += 1
-        if result.outcome == "failed":
-            where = f"{result.file}:{result.line}"
-            text = (
-                f"failed: {where} {key_text(result.key)}: HTTP {result.http_status}: {result.error}"
-            )
-            self._line(redact(text) if self.redacted else text)
-        if self.hide:
-            return
-        now = time.monotonic()
-        rate = self.done / max(now - self.started, 1e-9)
-        eta = (self.total - self.done) / rate if rate else 0.0
-        if self.tty:
-            filled = int(30 * self.done / max(self.total, 1))
-            bar = "#" * filled + "-" * (30 - filled)
-            sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} {rate:.1f}/s ETA {eta:.0f}s")
-            self.bar_open = self.done < self.total
-            if not self.bar_open:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        elif now - self.last_line >= PROGRESS_EVERY:
-            self.last_line = now
-            self._line(f"progress: {self.done}/{self.total} events, {rate:.1f}/s, ETA {eta:.0f}s")
-
-    def _line(self, text: str) -> None:
-        if self.tty and not self.hide:
-            sys.stderr.write("\r\033[K")
-        say(text)
 
 
 RESULT_LINES = 20
@@ -251,7 +187,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             on_result=console.progress,
             list_progress=console.list_progress,
             should_stop=console.should_stop,
-            warn=warn,
+            warn=console.warn,
             **reports,
         )
     if not options["quiet"]:
@@ -302,6 +238,12 @@ class _Console:
         self.list_progress.finish(failed=True)  # a read the run never got past
         self._stack.close()
 
+    def warn(self, message: str) -> None:
+        """A warning in the middle of the run starts on a line of its own, not the bar's."""
+        if self._progress is not None:
+            self._progress.end_line()
+        warn(message)
+
     def should_stop(self) -> bool:
         return self._stop[0]
 
@@ -338,7 +280,9 @@ class _Console:
                 say(line)
             if not click.confirm(question(creates, self.target), err=True):
                 return False
-        self._progress = Progress(len(plan.actions), self.options["quiet"], self.options["redact"])
+        self._progress = Progress(
+            len(plan.actions), creates, self.options["quiet"], self.options["redact"]
+        )
         self._stop = self._stack.enter_context(_stop_on_interrupt())
         self._stack.enter_context(self._progress)
         return True

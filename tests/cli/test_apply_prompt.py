@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from acdload.applying.applier import Result
+from acdload.cli.apply_progress import Progress
 from tests.applying.support import environment, server_records, write_csv
 from tests.emulator_support import RunningEmulator
 
@@ -97,3 +99,54 @@ def test_yes_at_the_prompt_creates_the_events(
     assert "first 3 of 3 creates:\n" in output and "more" not in output
     assert "apply: 3 created" in output
     assert len(server_records(emulator)) == 3
+
+
+# Progress ---------------------------------------------------------------------------
+
+
+def test_progress_counts_and_times_creates_only() -> None:
+    """A thousand events that exist pass in no time; the rate and the ETA are the
+    creates' own (5 settled in 10 s: 0.5/s, so the 5 left take 10 s more)."""
+    now = [0.0]
+    progress = Progress(
+        total=1010, creates=10, hide=True, show_redacted=False, clock=lambda: now[0]
+    )
+    for index in range(1000):
+        progress(Result(index, "load.csv", index + 2, {"UserData": index}, "exists", "exists"))
+    assert (
+        progress.text() == "0 created, 0 failed, 10 remaining, 0:00 elapsed, ETA -- (0.0 creates/s)"
+    )
+    now[0] = 10.0
+    for index in range(1000, 1005):
+        outcome = "failed" if index == 1004 else "created"
+        progress(Result(index, "load.csv", index + 2, {"UserData": index}, "create", outcome))
+    assert (
+        progress.text()
+        == "4 created, 1 failed, 5 remaining, 0:10 elapsed, ETA 0:10 (0.5 creates/s)"
+    )
+
+
+def test_progress_bar_lines_and_summary_on_a_terminal(
+    tmp_path: Path, emulator_factory: Callable[..., RunningEmulator]
+) -> None:
+    """Three events exist, three are created, one fails: the bar counts the creates, the
+    failure line shows the key as Field=value on a line of its own, and the summary
+    starts on its own line."""
+    groups = tmp_path / "groups.yaml"
+    groups.write_text("groups: [{id: 235}]\n", encoding="utf-8")
+    emulator = emulator_factory(groups=groups)
+    write_csv(tmp_path / "load.csv", 3)
+    env = environment(emulator)
+    args = ["apply", "load.csv", "--yes", "--base-url", emulator.base_url]
+    assert on_a_terminal(tmp_path, args, env, [])[0] == 0
+    bad = {"AcdEventTypesID": 3, "AcdGroupsID": 999, "Sender": "+49 170 3000000", "Subject": "x"}
+    write_csv(tmp_path / "load.csv", 6, rows=[{**bad, "UserData": "BAD-1"}])
+    code, output = on_a_terminal(tmp_path, args, env, [])
+    assert code == 1, output
+    lines = output.split("\n")
+    failure = "failed: load.csv:8 AcdEventTypesID=3 Sender=491703000000 UserData=BAD-1: HTTP 400: "
+    assert any(line.split("\r\x1b[K")[-1].startswith(failure) for line in lines), output
+    assert "] 3 created, 1 failed, 0 remaining, " in output
+    assert "] 0 created, 0 failed, 4 remaining, 0:00 elapsed, ETA -- (0.0 creates/s)" in output
+    summary = [line for line in lines if "apply: " in line]
+    assert summary == ["apply: 3 created, 3 exists, 1 failed" + summary[0].split("failed", 1)[1]]
