@@ -37,7 +37,14 @@ if TYPE_CHECKING:
     from acdload.applying.journal import JournalError, LockHeld
     from acdload.applying.run import Run, apply
     from acdload.check.load import Event, InvalidLoad, Load, load
-    from acdload.errors import AcdloadError, ExitCode, StalePlanError, TargetError, UsageProblem
+    from acdload.errors import (
+        AcdloadError,
+        Cancelled,
+        ExitCode,
+        StalePlanError,
+        TargetError,
+        UsageProblem,
+    )
     from acdload.outputs import OutputError
     from acdload.planning.make import Plan, plan, read_plan
     from acdload.planning.matching import Action
@@ -63,6 +70,7 @@ _PUBLIC = {
     "Severity": "acdload.problems",
     "AcdloadError": "acdload.errors",
     "UsageProblem": "acdload.errors",
+    "Cancelled": "acdload.errors",
     "TargetError": "acdload.errors",
     "StalePlanError": "acdload.errors",
     "ExitCode": "acdload.errors",
@@ -79,6 +87,7 @@ __all__ = [
     "AcdloadError",
     "Action",
     "AlreadyOpenError",
+    "Cancelled",
     "Event",
     "ExitCode",
     "InvalidLoad",

@@ -44,6 +44,12 @@ class TargetError(AcdloadError):
     exit_code = ExitCode.TARGET
 
 
+class Cancelled(AcdloadError):
+    """The user (or a ``confirm`` callback) said no: a decision, not a usage error (exit 1)."""
+
+    exit_code = ExitCode.FAILURE
+
+
 class StalePlanError(AcdloadError):
     """A saved plan no longer matches the manifests, the target or the server (exit 1)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
@@ -19,9 +19,11 @@ from typing import Any
 import click
 
 import acdload
-from acdload.applying.applier import ApplyRun, Result
+from acdload.applying.applier import SUCCESS, ApplyRun, Result
 from acdload.applying.run import ReportPaths, journal_path
 from acdload.cli.app import say
+from acdload.cli.apply_progress import Progress
+from acdload.cli.apply_prompt import canary_verdict, preview, question, result_line
 from acdload.cli.list_progress import ListProgress
 from acdload.cli.loading import load_manifests, show_already_open, show_problems, verdict_of
 from acdload.cli.options import (
@@ -37,10 +39,8 @@ from acdload.errors import ExitCode, UsageProblem
 from acdload.planning.open_events import AlreadyOpenError
 from acdload.reports.outcomes import summary
 from acdload.reports.plan import notes_text
-from acdload.reports.redact import redact
 
 REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
-PROGRESS_EVERY = 5.0  # seconds between plain progress lines off a terminal
 
 
 def _is_plan_file(paths: tuple[str, ...]) -> bool:
@@ -65,62 +65,6 @@ def _stop_on_interrupt() -> Iterator[list[bool]]:
         signal.signal(signal.SIGINT, previous)
 
 
-class Progress:
-    """A bar on a terminal, plain periodic lines elsewhere (CI logs stay readable).
-
-    Used as a context manager around the run: a bar a stopped run left unfinished (Ctrl-C,
-    ``--fail-fast``) has no line end of its own, so leaving ends its line and what follows
-    (the report, the summary) starts on a line of its own.
-    """
-
-    def __init__(self, total: int, hide: bool, show_redacted: bool) -> None:
-        self.total = total
-        self.done = 0
-        self.started = time.monotonic()
-        self.last_line = self.started
-        self.tty = sys.stderr.isatty()
-        self.hide = hide
-        self.redacted = show_redacted
-        self.bar_open = False  # a bar is drawn and its line not ended
-
-    def __enter__(self) -> Progress:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar_open:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-            self.bar_open = False
-
-    def __call__(self, result: Result) -> None:
-        self.done += 1
-        if result.outcome == "failed":
-            where = f"{result.file}:{result.line}"
-            text = f"failed: {where} {result.key}: HTTP {result.http_status}: {result.error}"
-            self._line(redact(text) if self.redacted else text)
-        if self.hide:
-            return
-        now = time.monotonic()
-        rate = self.done / max(now - self.started, 1e-9)
-        eta = (self.total - self.done) / rate if rate else 0.0
-        if self.tty:
-            filled = int(30 * self.done / max(self.total, 1))
-            bar = "#" * filled + "-" * (30 - filled)
-            sys.stderr.write(f"\r[{bar}] {self.done}/{self.total} {rate:.1f}/s ETA {eta:.0f}s")
-            self.bar_open = self.done < self.total
-            if not self.bar_open:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-        elif now - self.last_line >= PROGRESS_EVERY:
-            self.last_line = now
-            self._line(f"progress: {self.done}/{self.total} events, {rate:.1f}/s, ETA {eta:.0f}s")
-
-    def _line(self, text: str) -> None:
-        if self.tty and not self.hide:
-            sys.stderr.write("\r\033[K")
-        say(text)
-
-
 RESULT_LINES = 20
 """Loads up to this size get a line per event in the report on stderr; larger ones counts."""
 
@@ -129,12 +73,7 @@ def _echo_results(run: ApplyRun, redacted: bool, every: bool = False) -> None:
     if len(run.results) > RESULT_LINES and not every:
         return
     for result in run.results:
-        event = f"event {result.event_id}" if result.event_id is not None else "no event"
-        key = " ".join(f"{name}={value}" for name, value in result.key.items())
-        line = f"  {result.outcome:<13} {result.file}:{result.line}  {event}  {key}"
-        if result.error:
-            line += f"  ({result.error})"
-        say(redact(line) if redacted else line)
+        say(result_line(result, redacted))
 
 
 def _summary_line(run: ApplyRun) -> str:
@@ -176,6 +115,13 @@ def _summary_line(run: ApplyRun) -> str:
 )
 @click.option("--max-failures", type=click.IntRange(min=1), help="Stop after N failed events.")
 @click.option("--fail-fast", is_flag=True, help="Stop after the first failed event.")
+@click.option(
+    "--canary",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Send the first N creates, show their outcomes, and send the rest only if all "
+    "succeeded (on a terminal, after asking again; with --yes, at once).",
+)
 @click.option("--fail-on-drift", is_flag=True, help="Exit 1 when an event has drifted.")
 @click.option(
     "--journal",
@@ -234,7 +180,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with _Console(options, load) as console, _showing_already_open(console):
+    with _Console(options, target, load) as console, _showing_already_open(console):
         run = acdload.apply(
             source,
             target,
@@ -248,10 +194,12 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             redact=options["redact"],
             csv_dialect=options["csv_dialect"],
             confirm=console.confirm,
+            canary=options["canary"],
+            on_canary=console.canary,
             on_result=console.progress,
             list_progress=console.list_progress,
             should_stop=console.should_stop,
-            warn=warn,
+            warn=console.warn,
             allow_past=options["allow_past"],
             now=options["now"],
             **reports,
@@ -259,6 +207,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
     if not options["quiet"]:
         _echo_results(run, options["redact"], every=options["verbose"])
         say(_summary_line(run))
+    if run.canary in ("failed", "declined"):
+        _explain_canary(run.canary, len(run.plan.of("create")) - options["canary"])
     for error in (run.target_error, run.unwritten):
         if error is not None:
             say(f"error: {error.message}")
@@ -278,19 +228,34 @@ def _showing_already_open(console: _Console) -> Iterator[None]:
         raise
 
 
+def _explain_canary(verdict: str, rest: int) -> None:
+    """Why a run with ``--canary`` ended early, and that running it again is safe."""
+    if verdict == "failed":
+        say(f"error: the canary failed; the other {rest} creates were not sent")
+        say(
+            "hint: fix the failed events (see above), then run the same command again: it "
+            "sends only what is left, never a canary event twice"
+        )
+    else:
+        say(f"error: apply cancelled after the canary; the other {rest} creates were not sent")
+        say("hint: run the same command again to send them: it never sends a canary event twice")
+
+
 class _Console:
     """What apply shows and asks on the terminal, handed to :func:`acdload.apply` as its
     callbacks: the plan line and the confirmation, then (from the moment the user said
     yes) the progress and Ctrl-C, which asks the run to stop after the request in flight.
     """
 
-    def __init__(self, options: dict[str, Any], load: acdload.Load) -> None:
+    def __init__(self, options: dict[str, Any], target: acdload.Target, load: acdload.Load) -> None:
         self.options = options
+        self.target = target
         self._load = load
         self.list_progress = ListProgress(hide=options["quiet"])
         self._progress: Progress | None = None
         self._stack = ExitStack()
         self._stop: list[bool] = [False]
+        self._creates = 0
 
     def __enter__(self) -> _Console:
         return self
@@ -304,12 +269,33 @@ class _Console:
             problems, self._load, self.options["max_errors"], redact=self.options["redact"]
         )
 
+    def warn(self, message: str) -> None:
+        """A warning in the middle of the run starts on a line of its own, not the bar's."""
+        if self._progress is not None:
+            self._progress.end_line()
+        warn(message)
+
     def should_stop(self) -> bool:
         return self._stop[0]
 
     def progress(self, result: Result) -> None:
         if self._progress is not None:
             self._progress(result)
+
+    def canary(self, results: Sequence[Result]) -> bool:
+        """Show the canary's outcomes; go on only if all succeeded (and, on a terminal,
+        the user says yes again)."""
+        if self._progress is not None:
+            self._progress.end_line()
+        rest = self._creates - len(results)
+        failed = sum(1 for result in results if result.outcome not in SUCCESS)
+        say(f"canary: the first {len(results)} creates:")
+        for result in results:
+            say(result_line(result, self.options["redact"]))
+        if failed or self.options["yes"]:
+            say(canary_verdict(failed, len(results), rest))
+            return not failed
+        return click.confirm(question(rest, self.target, canary_passed=True), err=True)
 
     def confirm(self, plan: acdload.Plan) -> bool:
         self.list_progress.finish()  # the list has been read
@@ -320,14 +306,15 @@ class _Console:
                 f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
                 f"{counts['drift']} drifted{notes_text(counts)} (target {plan.target})"
             )
-        creates = counts["create"]
-        if (
-            creates
-            and not self.options["yes"]
-            and not click.confirm(f"Create {creates} events?", err=True)
-        ):
-            return False
-        self._progress = Progress(len(plan.actions), self.options["quiet"], self.options["redact"])
+        creates = self._creates = counts["create"]
+        if creates and not self.options["yes"]:
+            for line in preview(plan, self.options["redact"]):
+                say(line)
+            if not click.confirm(question(creates, self.target), err=True):
+                return False
+        self._progress = Progress(
+            len(plan.actions), creates, self.options["quiet"], self.options["redact"]
+        )
         self._stop = self._stack.enter_context(_stop_on_interrupt())
         self._stack.enter_context(self._progress)
         return True

@@ -210,7 +210,7 @@ def test_confirm_sees_the_plan_and_no_sends_nothing(tmp_path: Path) -> None:
 
     with (
         HostileServer(counting_server) as server,
-        pytest.raises(acdload.UsageProblem, match="apply cancelled: nothing was sent"),
+        pytest.raises(acdload.Cancelled, match="apply cancelled: nothing was sent"),
     ):
         acdload.apply(load, acdload.Target(server.base_url, TOKEN), confirm=no)
     assert seen == [{"create": 2, "exists": 0, "drift": 0, "expired": 0, "already_open": 0}]
