@@ -131,20 +131,25 @@ def counted_requests(
 
 
 def drops_on_large_account(
-    size: int, count: int, scratch: Path, bench: ModuleType
+    size: int, count: int, scratch: Path, bench: ModuleType, repeat: int
 ) -> dict[str, Any]:
-    """(g): the same apply with no faults and with dropped creates, side by side."""
+    """(g): the same apply with no faults and with dropped creates, side by side, the best
+    of ``repeat`` each (the list read of the account is most of either run's time)."""
     started = time.perf_counter()
     seeded = seeded_account(scratch, size)
     seed_s = time.perf_counter() - started
     faults = ("--drop-rate", str(DROP_RATE), "--seed", DROP_SEED)
-    clean = drop_run(seeded, scratch, count, bench)
-    dropped = drop_run(seeded, scratch, count, bench, faults)
+    runs: dict[str, list[dict[str, Any]]] = {"no_faults": [], "dropped": []}
+    for _ in range(repeat):  # interleaved, so a busy moment of the machine hits both
+        runs["no_faults"].append(drop_run(seeded, scratch, count, bench))
+        runs["dropped"].append(drop_run(seeded, scratch, count, bench, faults))
+    clean, dropped = (min(runs[name], key=lambda run: run["seconds"]) for name in runs)
     dropped["requests"] = counted_requests(seeded, scratch, count, bench, faults)
     ratio = dropped["seconds"] / clean["seconds"]
     return {
         "server_events": size,
         "creates": count,
+        "repeat": repeat,
         "drop_rate": DROP_RATE,
         "timeout_s": 30.0,
         "seed_s": round(seed_s, 1),
@@ -174,7 +179,7 @@ def print_figures(figures: dict[str, Any]) -> None:
     drops = figures["drops_large_account"]
     print(
         f"\n{drops['creates']} creates against {drops['server_events']:,} seeded events"
-        f" (seeded in {drops['seed_s']} s), default timeout"
+        f" (seeded in {drops['seed_s']} s), default timeout, best of {drops['repeat']}"
     )
     for name in ("no_faults", "dropped"):
         run = drops[name]
@@ -189,7 +194,7 @@ def measure(quick: bool, scratch: Path, bench: ModuleType) -> dict[str, Any]:
         "parallel_speedup": parallel_speedup(200 if quick else 500, bench),
         "parallel_100k": extrapolated(500 if quick else 5000, bench),
         "drops_large_account": drops_on_large_account(
-            30_000 if quick else 300_000, 100 if quick else 300, scratch, bench
+            30_000 if quick else 300_000, 100 if quick else 300, scratch, bench, 1 if quick else 3
         ),
         "targets": {
             "parallel_speedup": TARGET_PARALLEL_SPEEDUP,
