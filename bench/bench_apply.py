@@ -18,12 +18,16 @@ report) must stay small next to it. Each measurement gets a fresh emulator proce
 (d) peak memory (``VmHWM``) of a whole apply (``acdload.load`` then ``acdload.apply``,
     as the ``acdload apply`` command runs them) in a child process at two load sizes; the
     growth per event beyond a fixed base: target <= about 3 KB per event.
+(e)-(g) ``--parallel 8`` against ``--parallel 1`` at 20 ms; 5,000 creates at 50 ms
+    extrapolated to 100,000; dropped creates against a seeded 300,000-event account against
+    the same apply with no faults (bench/apply_scale.py says how, and the targets).
 
 Throughput figures are the best of ``--repeat`` runs (methods interleaved). Figures go to
 bench/results/apply.json; exit 1 when a target is missed.
 
     python bench/bench_apply.py              # 5,000 creates; memory at 5,000 and 50,000
-    python bench/bench_apply.py --quick      # 1,000 creates; memory at 1,000 and 5,000
+    python bench/bench_apply.py --quick      # 1,000 creates; memory at 1,000 and 5,000;
+                                             # (e)-(g) at 200 / 500 creates, 30,000 seeded
     python bench/bench_apply.py --profile    # also: cProfile of one acdload run
 """
 
@@ -54,6 +58,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import apply_scale  # noqa: E402
 import requests  # noqa: E402
 from servers import server_process  # noqa: E402
 
@@ -98,6 +103,13 @@ def count_events(base_url: str) -> int:
         return int(answer.json()["count"])
 
 
+def check_stored(base_url: str, count: int, name: str) -> None:
+    """A run that left the server with other than ``count`` events measured nothing."""
+    stored = count_events(base_url)
+    if stored != count:
+        raise RuntimeError(f"{name}: the emulator holds {stored} events, not {count}")
+
+
 # -- the three clients -------------------------------------------------------------------
 
 
@@ -111,8 +123,13 @@ def write_load(directory: Path, payloads: Sequence[dict[str, Any]]) -> Path:
     return manifest
 
 
-def run_acdload(base_url: str, payloads: list[dict[str, Any]]) -> float:
-    """Seconds of ``acdload.apply`` creating ``payloads``, the JSON report included."""
+def timed_apply(
+    base_url: str, payloads: list[dict[str, Any]], **options: Any
+) -> tuple[float, acdload.Run]:
+    """Seconds of ``acdload.apply`` creating ``payloads`` (JSON report included), and its run.
+
+    ``options`` go to ``acdload.apply`` (``parallel``); every event must come out created.
+    """
     with tempfile.TemporaryDirectory() as scratch:
         load = acdload.load([str(write_load(Path(scratch), payloads))], now=NOW)
         if not load.valid or len(load.events) != len(payloads):
@@ -125,12 +142,18 @@ def run_acdload(base_url: str, payloads: list[dict[str, Any]]) -> float:
             state_dir=scratch,
             report=str(Path(scratch) / "report.json"),
             on_result=lambda result: outcomes.update((result.outcome,)),
+            **options,
         )
         seconds = time.perf_counter() - started
     failed = [r for r in run.results if r.outcome != "created"]
     if failed or outcomes["created"] != len(payloads):
         raise RuntimeError(f"acdload: {len(failed)} events not created: {failed[:1]}")
-    return seconds
+    return seconds, run
+
+
+def run_acdload(base_url: str, payloads: list[dict[str, Any]]) -> float:
+    """Seconds of ``acdload.apply`` creating ``payloads`` in strict order (parallel 1)."""
+    return timed_apply(base_url, payloads)[0]
 
 
 def run_requests(base_url: str, payloads: list[dict[str, Any]], trust_env: bool = True) -> float:
@@ -185,9 +208,7 @@ def best_rates(
         for name, client in CLIENTS.items():
             with emulator(*options) as url:
                 seconds = client(url, payloads)
-                stored = count_events(url)
-            if stored != count:
-                raise RuntimeError(f"{name}: the emulator holds {stored} events, not {count}")
+                check_stored(url, count, name)
             best[name] = min(best.get(name, float("inf")), seconds)
     return {
         name: {"creates_per_s": round(count / s, 1), "ms_per_create": round(1000 * s / count, 3)}
@@ -285,6 +306,8 @@ def main() -> int:
     small, large = sizes
     kb_per_event = (peaks[large] - peaks[small]) / (large - small)
     base_kb = peaks[small] - kb_per_event * small
+    with tempfile.TemporaryDirectory() as scratch:
+        scale = apply_scale.measure(args.quick, Path(scratch), sys.modules[__name__])
     seconds = time.perf_counter() - started
 
     print(f"{count} sequential creates to the emulator on 127.0.0.1 (best of {repeat})")
@@ -308,10 +331,14 @@ def main() -> int:
         f"beyond a base of {base_kb / 1024:.1f} MB: {kb_per_event:.2f} KB per event"
         f"  (target <= {TARGET_KB_PER_EVENT})"
     )
+    apply_scale.print_figures(scale)
     met = {
         "vs_requests": vs_requests >= TARGET_VS_REQUESTS,
         "vs_round_trip": vs_round_trip >= TARGET_VS_ROUND_TRIP,
         "kb_per_event": kb_per_event <= TARGET_KB_PER_EVENT,
+        "parallel_speedup": scale["parallel_speedup"]["met"],
+        "parallel_100k": scale["parallel_100k"]["met"],
+        "drops_large_account": scale["drops_large_account"]["met"],
     }
     verdicts = ", ".join(f"{name} {'met' if ok else 'MISSED'}" for name, ok in met.items())
     print(f"\ntargets: {verdicts}")
@@ -344,6 +371,7 @@ def main() -> int:
                     "kb_per_event": TARGET_KB_PER_EVENT,
                 },
                 "targets_met": met,
+                "scale": scale,
                 "seconds": round(seconds, 1),
                 "python": platform.python_version(),
                 "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",

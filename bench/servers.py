@@ -7,13 +7,18 @@ body separately stalls on Nagle's algorithm and delayed ACKs (about 25 requests 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
+from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -82,3 +87,57 @@ def started_server(command: list[str]) -> Iterator[tuple[str, subprocess.Popen[s
             process.stdout.close()
         if code != 0:
             raise RuntimeError(f"{command} exited {code} on SIGTERM")
+
+
+_REQUEST_LINE = re.compile(rb"(GET|POST) (\S+) HTTP/1\.[01]\r\n")
+
+
+def _pump(source: socket.socket, sink: socket.socket, requests: Counter[str] | None) -> None:
+    """Copy ``source`` to ``sink`` until either closes; count request lines if asked."""
+    pending = b""
+    try:
+        while chunk := source.recv(65536):
+            if requests is not None:
+                pending += chunk
+                last = 0
+                for match in _REQUEST_LINE.finditer(pending):
+                    requests[f"{match[1].decode()} {match[2].decode()}"] += 1
+                    last = match.end()
+                pending = pending[last:][-512:]
+            sink.sendall(chunk)
+    except OSError:
+        pass
+    finally:
+        for end in (source, sink):
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+
+@contextmanager
+def counting_relay(base_url: str) -> Iterator[tuple[str, Counter[str]]]:
+    """A TCP relay in front of ``base_url`` counting requests by ``"METHOD path"``.
+
+    For counting what a client sends (list reads, probes, creates) when the client does
+    not tell; it adds a copy of every byte, so runs that are timed do not go through it.
+    """
+    parts = urlsplit(base_url)
+    upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+    requests: Counter[str] = Counter()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            server = socket.create_connection(upstream)
+            for args in ((client, server, requests), (server, client, None)):
+                threading.Thread(target=_pump, args=args, daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    port = listener.getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}{parts.path}", requests
+    finally:
+        listener.close()
