@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from acdload.outputs import OutputError
     from acdload.planning.make import Plan, plan, read_plan
     from acdload.planning.matching import Action
+    from acdload.planning.open_events import AlreadyOpenError
     from acdload.problems import Location, Problem, Severity
     from acdload.target.resolve import Target
 
@@ -76,6 +77,7 @@ _PUBLIC = {
     "OutputError": "acdload.outputs",
     "LockHeld": "acdload.applying.journal",
     "JournalError": "acdload.applying.journal",
+    "AlreadyOpenError": "acdload.planning.open_events",
 }
 """Each public name and the module that holds it, imported on first use: ``import acdload``
 (which every command does, ``validate`` in a pre-commit hook too) loads no stage, no HTTP
@@ -84,6 +86,7 @@ client and no emulator."""
 __all__ = [
     "AcdloadError",
     "Action",
+    "AlreadyOpenError",
     "Cancelled",
     "Event",
     "ExitCode",

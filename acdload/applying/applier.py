@@ -26,8 +26,8 @@ from acdload.applying.window import Window
 from acdload.errors import AcdloadError, TargetError
 from acdload.target.answers import Record
 
-OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted")
-SUCCESS = frozenset({"created", "updated", "exists", "drift"})
+OUTCOMES = ("created", "updated", "exists", "drift", "failed", "not_attempted", "expired")
+SUCCESS = frozenset({"created", "updated", "exists", "drift", "expired"})
 FAILING_STREAK = 5
 """Events failed in a row (after their retries) that mean the server itself is failing."""
 
@@ -93,6 +93,8 @@ class ApplyRun:
 
 
 Observer = Callable[[Result], None]
+ExpiryCheck = Callable[[PlannedAction], str | None]
+"""Why an action's appointment has passed now (``planning.expiry.ExpiryAtSend``), or None."""
 
 
 class EventTypesApi(Protocol):
@@ -144,6 +146,7 @@ class Applier:
         failpoint: Failpoint = no_failpoint,
         server_highest: int = 0,
         client_factory: Callable[[], JtelApi] | None = None,
+        expired: ExpiryCheck = lambda action: None,
     ) -> None:
         self._journal = journal
         self._server_highest = server_highest
@@ -155,6 +158,7 @@ class Applier:
         )
         self._observer = observer or (lambda result: None)
         self._should_stop = should_stop
+        self._expired = expired
 
     def run(self, actions: Sequence[PlannedAction]) -> ApplyRun:
         results = [Result(a.index, a.file, a.line, a.key, a.action) for a in actions]
@@ -162,7 +166,9 @@ class Applier:
         carried = self._journal.carried()
         self._sender.seen([self._server_highest, *(a.event_id or 0 for a in actions)])
         self._journal.start(run.started)
-        with Window(self._sender, self._options.parallel, self._client_factory) as window:
+        with Window(
+            self._sender, self._options.parallel, self._client_factory, self._expired
+        ) as window:
             tally = _Tally(run, self._options, self._observer)
             for action, result in zip(actions, results, strict=True):
                 key = key_text(action.key)
@@ -211,6 +217,8 @@ class Applier:
                     self._journal.carry(key, action.event_id)
             else:
                 result.outcome = action.action
+                if action.action == "expired":
+                    result.error = self._expired(action)
         self._sender.claim(result)
 
 

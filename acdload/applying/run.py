@@ -12,16 +12,19 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 from acdload.applying.applier import SUCCESS, Applier, ApplyOptions, ApplyRun, Result, preflight
-from acdload.applying.journal import Journal
+from acdload.applying.journal import Journal, key_text
 from acdload.callbacks import Warn, log_warning
 from acdload.check.load import Load, PathArg, require_valid
 from acdload.errors import Cancelled, ExitCode, UsageProblem
 from acdload.outputs import OutputError, check_output_paths
+from acdload.planning.expiry import ExpiryAtSend, expiry_of
 from acdload.planning.make import Plan, check_timeout, public_plan, saved_form
 from acdload.planning.matching import build_plan
+from acdload.planning.open_events import AlreadyOpenError, already_open_problems, forget_own
 from acdload.planning.records import read_server
 from acdload.planning.verify import fresh_plan
 from acdload.reports.csv_dialects import CSV_DIALECTS, DEFAULT_CSV_DIALECT
@@ -121,6 +124,8 @@ def apply(
     should_stop: Callable[[], bool] | None = None,
     warn: Warn | None = None,
     list_progress: ListProgress | None = None,
+    allow_past: bool = False,
+    now: datetime | None = None,
 ) -> Run:
     """Create the planned events of ``source`` on ``target``, in order, each exactly once.
 
@@ -138,10 +143,16 @@ def apply(
     what order it keeps); a canary is sent one create at a time, so ``canary`` needs
     ``parallel=1``.
 
+    A create whose appointment has passed (as of ``now``, else the clock, asked again
+    just before each send) is not sent: its outcome is ``expired``; ``allow_past`` sends
+    it anyway. The plan's ``already-open`` problems are in ``run.plan.problems``; when
+    the load makes the rule an error, :class:`AlreadyOpenError` is raised before
+    ``confirm`` and nothing is sent.
+
     The reports are written at the end, also when the server stopped the run (then
     ``run.target_error`` says why). Raised before anything is sent: :class:`UsageProblem`,
     :class:`InvalidLoad`, :class:`StalePlanError`, :class:`TargetError`, ``LockHeld``,
-    :class:`Cancelled`.
+    :class:`Cancelled`, :class:`AlreadyOpenError`.
     """
     _check_options(parallel, rate, max_failures, csv_dialect, canary)
     check_timeout(timeout)
@@ -168,11 +179,20 @@ def apply(
         prepared = loaded._prepared
         planned = given.actions if given is not None else ()
         records = read_server(client, prepared, list_progress, planned)
+        expiry = expiry_of(now, allow_past)
         if given is None:
-            made = build_plan(prepared, records, label)
+            made = build_plan(prepared, records, label, expiry=expiry)
         else:
-            made = fresh_plan(given, prepared, records, label, redacted=redact)
+            made = fresh_plan(given, prepared, records, label, redacted=redact, expiry=expiry)
+        if any(action.already_open for action in made.actions):
+            merged = log.carried().merged
+            forget_own(made.actions, lambda action: merged.get(key_text(action.key)))
         applied = public_plan(made, loaded)
+        applied.problems = already_open_problems(
+            applied.actions, prepared.load.events, loaded.strict
+        )
+        if any(problem.is_error for problem in applied.problems):
+            raise AlreadyOpenError(applied.problems)
         if confirm is not None and not confirm(applied):
             raise Cancelled("apply cancelled: nothing was sent")
         preflight(client, applied.of("create"))
@@ -189,6 +209,7 @@ def apply(
             gate.stop,
             server_highest=records.highest_id,
             client_factory=client.twin,
+            expired=ExpiryAtSend(prepared.load.events, expiry),
         )
         outcome = applier.run(applied.actions)
     if gate.held_back:

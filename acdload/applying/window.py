@@ -22,7 +22,7 @@ from acdload.applying.journal import JournalError, KeyText
 from acdload.errors import TargetError
 
 if TYPE_CHECKING:
-    from acdload.applying.applier import PlannedAction, Result
+    from acdload.applying.applier import ExpiryCheck, PlannedAction, Result
     from acdload.applying.creates import CreateSender, JtelApi
 
 Settle = Callable[["Result", BaseException | None], None]
@@ -45,8 +45,10 @@ class Window:
         sender: CreateSender,
         parallel: int,
         client_factory: Callable[[], JtelApi] | None,
+        expired: ExpiryCheck = lambda action: None,
     ) -> None:
         self._sender = sender
+        self._expired = expired
         self._parallel = max(1, parallel)
         self._factory = client_factory
         self._clients: list[JtelApi] = []
@@ -102,7 +104,7 @@ class Window:
         else:
             future = Future()
             try:
-                self._sender.send(*args)
+                self._send(*args)
             except (TargetError, JournalError) as exc:
                 future.set_exception(exc)
             else:
@@ -130,9 +132,25 @@ class Window:
                     self._turn.notify_all()
 
         try:
-            self._sender.send(action, result, key, unanswered_since, pass_on)
+            self._send(action, result, key, unanswered_since, pass_on)
         finally:
             pass_on()
+
+    def _send(
+        self,
+        action: PlannedAction,
+        result: Result,
+        key: KeyText,
+        unanswered_since: float | None,
+        on_sent: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Send, unless the appointment has passed by now: asked here, in the create's
+        turn, because a create may wait in the window while others are sent."""
+        why = self._expired(action)
+        if why is not None:
+            result.outcome, result.error = "expired", why
+            return
+        self._sender.send(action, result, key, unanswered_since, on_sent)
 
     def drain(self, settle: Settle) -> None:
         """Wait for every create in flight and settle it."""

@@ -85,6 +85,9 @@ class Load:
     problems: list[Problem]  # sorted by file, line, column
     timings: dict[str, float]  # seconds: read, render_check, locate
     _prepared: Prepared = field(repr=False, compare=False)
+    strict: bool = field(default=False, kw_only=True)
+    """Loaded with ``strict``: plan and apply judge the server's side (``already-open``)
+    as validation judged the manifests."""
 
     @property
     def errors(self) -> int:
@@ -134,7 +137,9 @@ def load(
     prepared = prepare(list(given), options)
     counts = Counter(id(event.manifest) for event in prepared.load.events)
     files = [(m.display, counts[id(m)]) for m in prepared.load.manifests]
-    return Load(given, files, Events(prepared), prepared.problems, prepared.timings, prepared)
+    return Load(
+        given, files, Events(prepared), prepared.problems, prepared.timings, prepared, strict=strict
+    )
 
 
 def require_valid(loaded: Load, stage: str) -> None:

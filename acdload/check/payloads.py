@@ -1,8 +1,9 @@
 """Validate: check each rendered payload against the event schema and the rules beyond it.
 
 The schema (``schemas/acd-event.schema.json``) says what a payload may look like; the rules
-here ask libphonenumber whether a number can exist and the calendar whether an appointment
-can happen. A field that already has a problem is not reported again by a later check.
+here ask libphonenumber whether a number can exist, the calendar whether an appointment
+can happen, and the manifest's calling hours and holidays whether the customer can take the
+call then (``acdload.check.rules.callability``). A field that already has a problem is not reported again by a later check.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from acdload.check.schema import EventChecker
 from acdload.manifest.model import PHONE_FIELDS, PHONE_TYPES
 from acdload.problems import RULES
 
+_APPOINTMENT = frozenset({"dtAppointmentDate", "dtAppointmentTime"})
 _UNMATCHABLE = (
     "the key includes AcdGroupsID, but this event is sent to a configuration group: the "
     "server picks its agent group, so plan could never find it again and would create it "
@@ -61,17 +63,29 @@ class PayloadChecker:
                     if found is not None:
                         is_error = RULES[found.rule].is_error
                         issues.append(FieldIssue(name, found.rule, found.message, is_error))
+        if flagged & _APPOINTMENT:
+            return  # an appointment already reported is not judged again
+        manifest = rendered.event.manifest
         written_date = payload.get("dtAppointmentDate")
-        if written_date is not None and not flagged & {"dtAppointmentDate", "dtAppointmentTime"}:
-            tz = rendered.event.manifest.timezone or appointments.local_zone()
-            now = self._now_in.get(tz)
-            if now is None:
-                now = self._now if self._now.tzinfo else self._now.replace(tzinfo=tz)
-                self._now_in[tz] = now
+        if written_date is None and manifest.callability is None:
+            return
+        tz = manifest.timezone or appointments.local_zone()
+        now = self._now_in.get(tz)
+        if now is None:
+            now = self._now if self._now.tzinfo else self._now.replace(tzinfo=tz)
+            self._now_in[tz] = now
+        if written_date is not None:
             found_date = appointments.check(written_date, payload.get("dtAppointmentTime"), tz, now)
             if found_date is not None:
                 issues.append(
                     FieldIssue(
                         found_date.field, found_date.rule, found_date.message, found_date.is_error
                     )
+                )
+                if found_date.is_error:
+                    return  # no such date or time: no calling hours to judge it by
+        if manifest.callability is not None:
+            for finding in manifest.callability.check(payload, tz, now):
+                issues.append(
+                    FieldIssue(finding.field, finding.rule, finding.message, finding.is_error)
                 )

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from acdload.check.bookings import double_booked
 from acdload.check.render import RENDER_SECONDS, FieldIssue, Rendered
 from acdload.check.workers import STOP_AFTER_TIMEOUTS, render_and_check
 from acdload.manifest.loading import Load, read_load
@@ -61,7 +62,9 @@ def prepare(paths: list[str], options: CheckOptions) -> Prepared:
     problems = list(load.problems)
     problems.extend(_locate(flagged, load.events, skipped))
     problems.extend(_stopped(load.events, outcome.skipped))
-    problems.extend(_duplicate_keys(prepared, skipped))
+    duplicates = _duplicate_keys(prepared, skipped)
+    problems.extend(duplicates.values())
+    problems.extend(double_booked(prepared.load, prepared.payloads, skipped, duplicates))
     if options.strict:
         problems = strict(problems)
     problems.sort(key=sort_key)
@@ -167,8 +170,10 @@ def _stopped(events: list[Event], skipped: list[int]) -> list[Problem]:
     return [Problem(location, Severity.ERROR, "template-limit", message, None)]
 
 
-def _duplicate_keys(prepared: Prepared, skipped: set[int]) -> list[Problem]:
-    problems = []
+def _duplicate_keys(prepared: Prepared, skipped: set[int]) -> dict[int, Problem]:
+    """The ``duplicate-key`` problem of each event that repeats an earlier one's key, by
+    the event's position in the load."""
+    problems: dict[int, Problem] = {}
     seen: dict[tuple[Any, ...], Event] = {}
     for position, (event, payload) in enumerate(
         zip(prepared.load.events, prepared.payloads, strict=True)
@@ -183,14 +188,12 @@ def _duplicate_keys(prepared: Prepared, skipped: set[int]) -> list[Problem]:
         earlier = seen.setdefault(key, event)
         if earlier is not event:
             shown = ", ".join(f"{n}={payload.get(n)!r}" for n in event.manifest.key)
-            problems.append(
-                Problem(
-                    event.location,
-                    Severity.ERROR,
-                    "duplicate-key",
-                    f"duplicate event: same key ({shown}) as the event at {earlier.location}; "
-                    "the server would hold one of them only",
-                    None,
-                )
+            problems[position] = Problem(
+                event.location,
+                Severity.ERROR,
+                "duplicate-key",
+                f"duplicate event: same key ({shown}) as the event at {earlier.location}; "
+                "the server would hold one of them only",
+                None,
             )
     return problems

@@ -25,8 +25,9 @@ from acdload.cli.app import say
 from acdload.cli.apply_progress import Progress
 from acdload.cli.apply_prompt import canary_verdict, preview, question, result_line
 from acdload.cli.list_progress import ListProgress
-from acdload.cli.loading import load_manifests, show_problems, verdict_of
+from acdload.cli.loading import load_manifests, show_already_open, show_problems, verdict_of
 from acdload.cli.options import (
+    allow_past_option,
     check_options,
     csv_dialect_option,
     given_phone_region,
@@ -35,7 +36,9 @@ from acdload.cli.options import (
 )
 from acdload.cli.target_options import target_from_options, target_options, warn
 from acdload.errors import ExitCode, UsageProblem
+from acdload.planning.open_events import AlreadyOpenError
 from acdload.reports.outcomes import summary
+from acdload.reports.plan import notes_text
 
 REPORT_OPTIONS = ("report", "report_csv", "failed_csv", "junit", "report_html")
 
@@ -86,6 +89,7 @@ def _summary_line(run: ApplyRun) -> str:
 @click.argument("paths", nargs=-1, required=True, metavar="PATH...|PLANFILE")
 @target_options
 @check_options
+@allow_past_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (required off a terminal).")
 @click.option("--report", metavar="FILE", help="Write the JSON result report to FILE.")
 @click.option("--report-csv", metavar="FILE", help="Write one CSV row per event to FILE.")
@@ -176,7 +180,7 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
         )
     if not verdict.valid:
         ctx.exit(int(ExitCode.FAILURE))
-    with _Console(options, target) as console:
+    with _Console(options, target, load) as console, _showing_already_open(console):
         run = acdload.apply(
             source,
             target,
@@ -196,6 +200,8 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             list_progress=console.list_progress,
             should_stop=console.should_stop,
             warn=console.warn,
+            allow_past=options["allow_past"],
+            now=options["now"],
             **reports,
         )
     if not options["quiet"]:
@@ -209,6 +215,17 @@ def apply_command(ctx: click.Context, /, paths: tuple[str, ...], **options: Any)
             if error.hint:
                 say(f"hint: {error.hint}")
     ctx.exit(int(run.exit_code))
+
+
+@contextmanager
+def _showing_already_open(console: _Console) -> Iterator[None]:
+    """An ``already-open`` error stops apply before ``confirm``: its problems are shown
+    (file:line, what to check) before the error's message."""
+    try:
+        yield
+    except AlreadyOpenError as exc:
+        console.show(exc.problems)
+        raise
 
 
 def _explain_canary(verdict: str, rest: int) -> None:
@@ -230,9 +247,10 @@ class _Console:
     yes) the progress and Ctrl-C, which asks the run to stop after the request in flight.
     """
 
-    def __init__(self, options: dict[str, Any], target: acdload.Target) -> None:
+    def __init__(self, options: dict[str, Any], target: acdload.Target, load: acdload.Load) -> None:
         self.options = options
         self.target = target
+        self._load = load
         self.list_progress = ListProgress(hide=options["quiet"])
         self._progress: Progress | None = None
         self._stack = ExitStack()
@@ -245,6 +263,11 @@ class _Console:
     def __exit__(self, *exc: object) -> None:
         self.list_progress.finish(failed=True)  # a read the run never got past
         self._stack.close()
+
+    def show(self, problems: list[acdload.Problem]) -> None:
+        show_already_open(
+            problems, self._load, self.options["max_errors"], redact=self.options["redact"]
+        )
 
     def warn(self, message: str) -> None:
         """A warning in the middle of the run starts on a line of its own, not the bar's."""
@@ -276,11 +299,12 @@ class _Console:
 
     def confirm(self, plan: acdload.Plan) -> bool:
         self.list_progress.finish()  # the list has been read
+        self.show(plan.problems)
         counts = plan.summary
         if not self.options["quiet"]:
             say(
                 f"plan: {counts['create']} to create, {counts['exists']} unchanged, "
-                f"{counts['drift']} drifted (target {plan.target})"
+                f"{counts['drift']} drifted{notes_text(counts)} (target {plan.target})"
             )
         creates = self._creates = counts["create"]
         if creates and not self.options["yes"]:

@@ -47,6 +47,20 @@ def show_problems(
     scrubbed(sys.stderr).write(redact_text(text) if redact else text)
 
 
+def show_already_open(
+    problems: Sequence[acdload.Problem],
+    load: acdload.Load,
+    max_errors: int | None,
+    *,
+    redact: bool = False,
+) -> None:
+    """A plan's ``already-open`` problems on stderr, after validation's (no summary line:
+    validation's already counted the manifests)."""
+    if problems:
+        verdict = Verdict(list(problems), len(load.events), len(load.files))
+        show_problems(verdict, max_errors, quiet=True, redact=redact)
+
+
 def show_files_read(load: acdload.Load) -> None:
     """``--verbose``: each manifest read and how many events it gave, on stderr."""
     for name, events in load.files:

@@ -131,6 +131,16 @@ def check_options(func: F) -> F:
     return func
 
 
+def allow_past_option(func: F) -> F:
+    """``--allow-past`` (parameter ``allow_past``) on plan and apply: see ``planning.expiry``."""
+    return click.option(
+        "--allow-past",
+        is_flag=True,
+        help="Send events whose appointment has passed (by --now, or the clock) too; "
+        "without it they are expired and not sent.",
+    )(func)
+
+
 def now_or_clock(now: datetime | None) -> datetime:
     return now if now is not None else datetime.now(UTC)
 

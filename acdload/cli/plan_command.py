@@ -9,8 +9,15 @@ import click
 
 import acdload
 from acdload.cli.list_progress import ListProgress
-from acdload.cli.loading import files_read, load_manifests, show_problems, verdict_of
+from acdload.cli.loading import (
+    files_read,
+    load_manifests,
+    show_already_open,
+    show_problems,
+    verdict_of,
+)
 from acdload.cli.options import (
+    allow_past_option,
     check_options,
     color_option,
     format_option,
@@ -30,6 +37,7 @@ from acdload.reports.problem_files import write_problem_files
 @target_options
 @offline_option
 @check_options
+@allow_past_option
 @format_option(
     sorted(PLAN_REPORTERS),
     "text: for a terminal or CI log; json: for tools; markdown: for a PR comment; "
@@ -74,6 +82,7 @@ def plan_command(
     strict: bool,
     now: datetime | None,
     max_errors: int | None,
+    allow_past: bool,
     output_format: str,
     out_path: str | None,
     detailed_exitcode: bool,
@@ -91,8 +100,9 @@ def plan_command(
     an event, so a drift is shown with its differences and left alone. The token comes
     from --token-file, a --target's token_env or ACDLOAD_TOKEN, never from a flag value.
 
-    Exit 0 ok, 1 invalid manifests (nothing is fetched), 2 usage error or no target,
-    3 target unusable; with --detailed-exitcode, 4 when creates are pending.
+    Exit 0 ok, 1 invalid manifests (nothing is fetched) or an already-open error,
+    2 usage error or no target, 3 target unusable; with --detailed-exitcode, 4 when
+    creates are pending.
 
     \b
     Example:
@@ -121,7 +131,10 @@ def plan_command(
             out=out_path,
             warn=warn,
             list_progress=list_progress,
+            allow_past=allow_past,
+            now=now,
         )
+    show_already_open(plan.problems, load, max_errors, redact=redact)
     reporter = PLAN_REPORTERS[output_format](
         scrubbed(sys.stdout),
         verbose=verbose,
@@ -129,5 +142,7 @@ def plan_command(
         color=wants_color(sys.stdout, choice=color),
     )
     reporter.report(plan)
+    if any(problem.is_error for problem in plan.problems):
+        ctx.exit(int(ExitCode.FAILURE))
     if detailed_exitcode and plan.pending:
         ctx.exit(int(ExitCode.PENDING))

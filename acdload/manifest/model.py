@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Template
 
@@ -20,6 +20,10 @@ from acdload.manifest.appointment_formats import AppointmentFormat
 from acdload.manifest.sources import Mark, Plain, YList, YMap
 from acdload.problems import Location
 from acdload.safetext import quote
+
+if TYPE_CHECKING:  # the rules read manifests' values: importing them here would be a cycle
+    from acdload.check.rules.callability import Callability
+    from acdload.check.rules.severities import Severities
 
 DEFAULT_KEY = ("AcdEventTypesID", "Sender", "UserData")
 KEYABLE_FIELDS = frozenset(
@@ -77,6 +81,10 @@ class Manifest:
     csv_formats: dict[int, AppointmentFormat] = field(default_factory=dict)  # column -> its form
     unread: set[str] = field(default_factory=set)
     """Fields a default or CSV column meant to give but could not (a problem says why)."""
+    callability: Callability | None = None
+    """Its calling_hours, holidays and double_booking, ready to judge its events."""
+    checks: Severities | None = None
+    """The rules' severities its ``checks:`` key sets; None: every rule at its default."""
 
 
 @dataclass(slots=True)

@@ -12,7 +12,9 @@ from zoneinfo import available_timezones
 
 from acdload.check.rules import phones
 from acdload.check.rules.appointments import local_zone, zone
+from acdload.check.rules.callability import KEYS as CALLABILITY_KEYS
 from acdload.check.schema import event_fields
+from acdload.manifest.callability_section import read_callability
 from acdload.manifest.model import (
     KEYABLE_FIELDS,
     Event,
@@ -41,6 +43,7 @@ MANIFEST_KEYS = (
     "phone_region",
     "events",
     "source",
+    *CALLABILITY_KEYS,
 )
 EVENT_EXTRA_KEYS = ("vars",)
 
@@ -68,6 +71,7 @@ def read_manifest(
     reader.unknown_keys(data, MANIFEST_KEYS, "the manifest")
     _read_version(reader, data)
     _read_settings(reader, data, manifest)
+    reader.problems.extend(read_callability(data, manifest))
     events = _read_events(reader, data, manifest)
     source_path = None
     source = reader.mapping(data, "source", "source")

@@ -20,6 +20,8 @@ from acdload.check.load import Load, PathArg, load, require_valid
 from acdload.errors import UsageProblem
 from acdload.outputs import check_output_paths
 from acdload.planning import matching
+from acdload.planning.expiry import expiry_of
+from acdload.planning.open_events import already_open_problems
 from acdload.planning.records import read_server
 from acdload.planning.saved import (
     ManifestDigest,
@@ -30,6 +32,7 @@ from acdload.planning.saved import (
     save_plan,
 )
 from acdload.planning.verify import planned_paths
+from acdload.problems import Problem
 from acdload.target.event_list import ListProgress
 from acdload.target.open import open_client, tls_verify
 from acdload.target.resolve import Target
@@ -39,11 +42,13 @@ from acdload.target.resolve import Target
 class Plan(matching.Plan):
     """What apply would do with each event of ``load`` on ``target`` (its label; None
     offline): ``actions`` in submission order, ``summary`` counts per action, ``pending``
-    when there is something to create, ``timings`` of the stages."""
+    when there is something to create, ``timings`` of the stages, ``problems`` what the
+    server's side showed (``already-open``, at the load's severity for it)."""
 
     load: Load = field(kw_only=True, repr=False, compare=False)
     timings: dict[str, float] = field(default_factory=dict, kw_only=True, compare=False)
     """Seconds: ``list`` (reading the server's events; 0 offline) and ``match``."""
+    problems: list[Problem] = field(default_factory=list, kw_only=True, compare=False)
     _saved: SavedPlan | None = field(default=None, kw_only=True, repr=False, compare=False)
     """The plan as a plan file records it: what apply checks the plan against."""
 
@@ -78,15 +83,22 @@ def plan(
     out: PathArg | None = None,
     warn: Warn | None = None,
     list_progress: ListProgress | None = None,
+    allow_past: bool = False,
+    now: datetime | None = None,
 ) -> Plan:
-    """The plan of a valid load against ``target``'s events: create, exists or drift.
+    """The plan of a valid load against ``target``'s events: create, exists, drift, or
+    expired (a create whose appointment has passed: as of ``now``, else the clock; none
+    with ``allow_past``).
 
     ``target`` None plans offline (nothing is read; every event is a create). ``out``
     also saves the plan to that file (mode 0600) for ``acdload apply PLANFILE`` or
     :func:`read_plan`. ``timeout`` (seconds per request) and ``ca_bundle`` are how the
     server is read; ``warn`` receives warnings (default: the ``acdload`` logger);
     ``list_progress(bytes_read, records_read)`` hears how the read of the server's list
-    goes (it streams: a large account's list takes most of a minute).
+    goes (it streams: a large account's list takes most of a minute). A create whose
+    customer has open events on the server lists them (``action.already_open``), and
+    ``plan.problems`` holds an ``already-open`` problem for each, at the severity the
+    load gives the rule (its ``checks:``, or an error when loaded with ``strict``).
 
     Raises :class:`InvalidLoad` for a load with errors (nothing is read),
     :class:`UsageProblem` for a bad option or ``out`` path, :class:`TargetError` when
@@ -103,9 +115,10 @@ def plan(
     ) as client:
         records = None if client is None else read_server(client, prepared, list_progress)
     listed = time.perf_counter()
-    made = public_plan(
-        matching.build_plan(prepared, records, target.label if target else None), loaded
-    )
+    label = target.label if target else None
+    expiry = expiry_of(now, allow_past)
+    made = public_plan(matching.build_plan(prepared, records, label, expiry=expiry), loaded)
+    made.problems = already_open_problems(made.actions, prepared.load.events, loaded.strict)
     made.timings = {"list": listed - started, "match": time.perf_counter() - listed}
     # The manifests' digest as they are now: apply refuses the plan if they change.
     digest = digest_manifests(loaded.paths, prepared)

@@ -1,13 +1,16 @@
 """Plan: what apply would do, event by event, decided from one read of the server.
 
 The jtel API creates events and nothing else (no update, no delete), so each event of the
-load gets one of three actions, matched by the manifest's ``key``:
+load gets one of four actions, matched by the manifest's ``key``:
 
 - ``create``: no server event has its key; apply will POST it.
+- ``expired``: no server event has its key, but its appointment has passed
+  (``planning.expiry``); apply does not send it.
 - ``exists``: an event with its key exists and every compared field is equal.
 - ``drift``: an event with its key exists but a compared field differs; the API cannot
   change it, so apply does nothing and the plan shows the difference.
 
+A create also notes the server's open events of its customer (``planning.open_events``).
 Only fields the server's records carry can be compared (see ``COMPARED_FIELDS`` in
 :mod:`acdload.planning.records`, which also reads the server's records). When
 several server events share one key, the oldest (lowest ID) is the match: it is the one
@@ -20,11 +23,12 @@ plus the size of the server's list.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from acdload.gc_pause import collector_paused
 from acdload.planning.event_data import body_of
+from acdload.planning.expiry import Expiry, zone_of
 from acdload.planning.records import (
     COMPARED_FIELDS,
     RECORD_FIELDS,
@@ -55,8 +59,8 @@ __all__ = [  # what is planned here, and the names of acdload.planning.records i
     "key_function",
 ]
 
-ActionName = Literal["create", "exists", "drift"]
-ACTIONS: tuple[ActionName, ...] = ("create", "exists", "drift")
+ActionName = Literal["create", "exists", "drift", "expired"]
+ACTIONS: tuple[ActionName, ...] = ("create", "exists", "drift", "expired")
 
 
 @dataclass(slots=True)
@@ -75,6 +79,7 @@ class Action:
     event_id: int | None  # the matched server event (None for create)
     changes: dict[str, list[Any]]  # field -> [server, manifest]; only for drift
     payload: dict[str, Any]
+    already_open: list[int] = field(default_factory=list)  # see planning.open_events
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +91,7 @@ class Action:
             "event_id": self.event_id,
             "changes": self.changes,
             "payload": self.payload,
+            "already_open": self.already_open,
         }
 
 
@@ -105,10 +111,7 @@ class Plan:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
-        for action in self.actions:
-            counts[action.action] += 1
-        return counts
+        return summary_of(self.actions)
 
     @property
     def pending(self) -> bool:
@@ -117,6 +120,16 @@ class Plan:
 
     def of(self, *names: ActionName) -> list[Action]:
         return [a for a in self.actions if a.action in names]
+
+
+def summary_of(actions: Iterable[Action]) -> dict[str, int]:
+    """Events per action, and the creates whose customer has open events on the server."""
+    counts: dict[str, int] = dict.fromkeys(ACTIONS, 0)
+    noted = 0
+    for action in actions:
+        counts[action.action] += 1
+        noted += bool(action.already_open)
+    return counts | {"already_open": noted}
 
 
 def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -148,20 +161,28 @@ def differences(record: Record, payload: Mapping[str, Any]) -> dict[str, list[An
 
 
 def build_plan(
-    prepared: Prepared, records: RecordIndex | Iterable[Record] | None, target_label: str | None
+    prepared: Prepared,
+    records: RecordIndex | Iterable[Record] | None,
+    target_label: str | None,
+    *,
+    expiry: Expiry | None = None,
 ) -> Plan:
     """The plan for a valid, rendered load against the server's records.
 
     ``records`` is what :func:`read_server` read (or the records themselves); None means
     offline: nothing is known about the server, so every event is a create. The caller
-    makes sure the load has no errors (its keys are unique).
+    makes sure the load has no errors (its keys are unique). A create whose appointment
+    ``expiry`` finds passed is ``expired`` (None, ``--allow-past``: none).
     """
     with collector_paused():
-        return _build_plan(prepared, records, target_label)
+        return _build_plan(prepared, records, target_label, expiry)
 
 
 def _build_plan(
-    prepared: Prepared, records: RecordIndex | Iterable[Record] | None, target_label: str | None
+    prepared: Prepared,
+    records: RecordIndex | Iterable[Record] | None,
+    target_label: str | None,
+    expiry: Expiry | None,
 ) -> Plan:
     events = prepared.load.events
     key_fields = load_key(prepared)
@@ -174,7 +195,9 @@ def _build_plan(
         record = by_key.get(key_of(payload)) if by_key else None
         key = {name: payload.get(name) for name in key_fields}
         if record is None:
-            append(Action(event.index, event.file, event.line, key, "create", None, {}, payload))
+            gone = expiry is not None and expiry.expired(payload, zone_of(event)) is not None
+            action_name: ActionName = "expired" if gone else "create"
+            append(Action(event.index, event.file, event.line, key, action_name, None, {}, payload))
             continue
         changes = differences(record, payload)
         action: ActionName = "drift" if changes else "exists"
@@ -183,6 +206,8 @@ def _build_plan(
                 event.index, event.file, event.line, key, action, record.get("ID"), changes, payload
             )
         )
+    if index is not None:
+        index.opened.note(actions, events)
     return Plan(
         target=target_label,
         key_fields=key_fields,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from acdload.planning.event_data import body_of
+from acdload.planning.open_events import OpenEvents
 
 if TYPE_CHECKING:
     from acdload.check.pipeline import Prepared
@@ -120,6 +121,8 @@ class RecordIndex:
     follows the load, not the account's history. ``fields`` tells the list reader what to
     keep of each record (:class:`acdload.target.event_list.RecordSink`). ``ids`` are the
     IDs of the records of wanted keys, and those of ``wanted_ids`` that were listed.
+    ``opened`` notes every open record, of any key: an open event of another key is
+    what the ``already-open`` rule looks for (:mod:`acdload.planning.open_events`).
     """
 
     key_fields: tuple[str, ...]
@@ -130,13 +133,16 @@ class RecordIndex:
     shared: int = 0  # records of a wanted key hidden behind an older one with the same key
     count: int = 0  # every record listed
     highest_id: int = 0  # of every record listed: where apply's look-ups start probing
+    opened: OpenEvents = field(default_factory=OpenEvents)
     key_of: Callable[[Record], tuple[Any, ...]] = field(init=False)
     fields: frozenset[str] = field(init=False)
     _digest: int = 0
 
     def __post_init__(self) -> None:
         self.key_of = key_function(self.key_fields)
-        self.fields = frozenset({"ID", "EventData", *RECORD_FIELDS, *self.key_fields})
+        self.fields = frozenset(
+            {"ID", "EventData", "AcdEventStatusID", *RECORD_FIELDS, *self.key_fields}
+        )
 
     @classmethod
     def build(cls, records: Iterable[Record], key_fields: Iterable[str]) -> RecordIndex:
@@ -173,6 +179,7 @@ class RecordIndex:
         ident = record.get("ID")
         if type(ident) is int and ident > self.highest_id:
             self.highest_id = ident
+        self.opened.add(record)  # before the filter: an open event of any key counts
         try:
             if self.wanted is not None and key not in self.wanted:
                 if ident in self.wanted_ids:

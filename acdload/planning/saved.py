@@ -25,6 +25,7 @@ from acdload.outputs import replace_private
 from acdload.planning.matching import ACTIONS, Action, Plan
 from acdload.planning.records import Record, RecordIndex
 from acdload.safetext import escape, escape_json, quote
+from acdload.target.answers import valid_id
 
 if TYPE_CHECKING:
     from acdload.check.pipeline import Prepared
@@ -210,6 +211,9 @@ def _action(item: object, number: int) -> Action:
     changes = _field(item, "changes", dict, where)
     if not all(isinstance(pair, list) and len(pair) == 2 for pair in changes.values()):
         raise _Damaged(f"{where}changes is not a map of [server, manifest] pairs")
+    already_open = item.get("already_open", [])  # absent in plans made before the rule
+    if not isinstance(already_open, list) or None in map(valid_id, already_open):
+        raise _Damaged(f"{where}already_open is not a list of event IDs")
     return Action(
         index=_field(item, "index", int, where),
         file=_field(item, "file", str, where),
@@ -219,6 +223,7 @@ def _action(item: object, number: int) -> Action:
         event_id=_optional(item, "event_id", int, where),
         changes=changes,
         payload=_field(item, "payload", dict, where),
+        already_open=already_open,
     )
 
 

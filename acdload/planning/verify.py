@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from acdload.errors import StalePlanError
+from acdload.planning.expiry import Expiry
 from acdload.planning.matching import Action, Plan, build_plan
 from acdload.planning.records import Record, RecordIndex, index_of
 from acdload.planning.saved import SavedPlan, content_hash, files_read
@@ -125,12 +126,12 @@ def check_server(saved: SavedPlan, index: RecordIndex) -> None:
         return
     for action in saved.plan.actions:
         where = f"{escape(action.file)}:{action.line}"
-        if action.action == "create":
+        if action.action in ("create", "expired"):  # neither is on the server
             found = index.match(action.payload)
             if found is not None:
                 raise _stale(
-                    f"the event planned as create at {where} now exists on the server "
-                    f"(event {found.get('ID')})"
+                    f"the event planned as {action.action} at {where} now exists on the "
+                    f"server (event {found.get('ID')})"
                 )
         elif action.event_id not in index.ids:
             raise _stale(
@@ -146,6 +147,7 @@ def fresh_plan(
     target_label: str | None,
     *,
     redacted: bool = False,
+    expiry: Expiry | None = None,
 ) -> Plan:
     """The plan made again from ``prepared`` (the load of :func:`planned_paths`, valid)
     and ``records`` (the server's current list, as ``read_server`` read it for
@@ -153,7 +155,9 @@ def fresh_plan(
 
     Raises :class:`StalePlanError` (exit 1) otherwise: the hint names the first stale
     condition, or the message the first event that differs and how. ``redacted`` masks
-    the phone numbers and e-mail addresses of the key it shows (``--redact``).
+    the phone numbers and e-mail addresses of the key it shows (``--redact``). ``expiry``
+    is apply's (see :func:`build_plan`): a create whose appointment has passed since the
+    plan was made is ``expired`` now, and apply sends less than was reviewed, never more.
     """
     check_manifests(saved, prepared)
     check_target(saved, target_label)
@@ -161,7 +165,7 @@ def fresh_plan(
     if index is None:
         raise _stale("the server's events are needed to check a plan; none were read")
     check_server(saved, index)
-    now = build_plan(prepared, index, target_label)
+    now = build_plan(prepared, index, target_label, expiry=expiry)
     difference = first_difference(saved.plan, now)
     if difference is not None:
         shown = redact(difference) if redacted else difference
@@ -235,6 +239,17 @@ def _at(saved: Sequence[Action], now: Sequence[Action], number: int) -> str:
     )
 
 
+def _compared(action: Action, now: str) -> dict[str, Any]:
+    """What must be equal in the saved plan and now: all but the open events noted (agents
+    close events, which changes no action), and a create that has ``expired`` since the
+    plan was made (``now``) counts as planned: apply sends less than was reviewed."""
+    shown = action.as_dict()
+    del shown["already_open"]
+    if shown["action"] == "create" and now == "expired":
+        shown["action"] = "expired"
+    return shown
+
+
 def first_difference(saved: Plan, now: Plan) -> str | None:
     """The first way ``saved`` is not ``now``, for a message; None when they are identical."""
     if saved.key_fields != now.key_fields:
@@ -244,7 +259,7 @@ def first_difference(saved: Plan, now: Plan) -> str | None:
         )
     mine, true = saved.actions, now.actions
     for number, (planned, made) in enumerate(zip(mine, true, strict=False), 1):
-        if planned.as_dict() != made.as_dict():
+        if _compared(planned, made.action) != _compared(made, made.action):
             return _at(mine, true, number)
     if len(mine) > len(true):
         extra = mine[len(true)]

@@ -22,7 +22,12 @@ ATTENTION_ROWS = 100
 """Rows listed in the failures (or drifts) section; the table below has every event."""
 FAILING = ("failed", "not_attempted")
 APPLY_LABELS = dict(zip(OUTCOMES, OUTCOMES, strict=True)) | {"not_attempted": "not attempted"}
-PLAN_LABELS = {"create": "to create", "exists": "unchanged", "drift": "drifted"}
+PLAN_LABELS = {
+    "create": "to create",
+    "exists": "unchanged",
+    "drift": "drifted",
+    "expired": "expired",
+}
 
 APPLY_COLUMNS = (
     Column("number", "#", "number"),
@@ -206,6 +211,13 @@ def _drifts(plan: Plan, clean: Cleaner) -> str:
         if plan.shared_keys
         else ""
     )
+    noted = plan.summary["already_open"]
+    if noted:
+        note += (
+            f'<p class="note">{noted} create(s) for customers who already have an open event '
+            "of the same type on the server: <code>acdload plan --format text</code> or "
+            "<code>json</code> names them.</p>"
+        )
     if not drifted:
         return f'<section id="drifts"><h2>Drifted</h2><p class="ok">None.</p>{note}</section>'
     rows = []

@@ -146,7 +146,7 @@ def junit_report(run: ApplyRun, fail_on_drift: bool = False) -> str:
         tests=str(len(run.results)),
         failures=str(sum(counts[o] for o in failing)),
         errors="0",
-        skipped="0",
+        skipped=str(counts["expired"]),
         time=f"{(run.finished or run.started) - run.started:.3f}",
     )
     for result in run.results:
@@ -162,6 +162,8 @@ def junit_report(run: ApplyRun, fail_on_drift: bool = False) -> str:
             error = escape(result.error or "", None)
             failure = ElementTree.SubElement(case, "failure", message=error or result.outcome)
             failure.text = f"outcome {result.outcome}; HTTP {result.http_status}; {error}"
+        elif result.outcome == "expired":  # not sent on purpose: no failure, no success
+            ElementTree.SubElement(case, "skipped", message=escape(result.error or "expired", None))
         else:
             output = ElementTree.SubElement(case, "system-out")
             output.text = f"{result.outcome} event {result.event_id}"

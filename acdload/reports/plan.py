@@ -49,9 +49,37 @@ def plural(count: int, noun: str) -> str:
 def summary_line(plan: Plan) -> str:
     counts = plan.summary
     line = f"{counts['create']} to create, {counts['exists']} unchanged, {counts['drift']} drifted"
+    line += notes_text(counts)
     if plan.offline:
         return f"{line} (offline: the server was not read)"
     return f"{line} (target: {plan.target})"
+
+
+def notes_text(counts: Mapping[str, int]) -> str:
+    """What a summary line adds when there is something to say: expired events, and
+    creates for customers with open events on the server."""
+    notes = [
+        f"{counts['expired']} expired (not sent)" if counts.get("expired") else "",
+        _open_text(counts.get("already_open", 0)),
+    ]
+    return "".join(f", {note}" for note in notes if note)
+
+
+def _open_text(creates: int) -> str:
+    if not creates:
+        return ""
+    if creates == 1:
+        return "1 create for a customer with open events"
+    return f"{creates} creates for customers with open events"
+
+
+def open_note(action: Action) -> str:
+    """The note under a create whose customer has open events on the server."""
+    ids = ", ".join(str(event_id) for event_id in action.already_open)
+    return f"already open on the server for this customer: event {ids}"
+
+
+EXPIRED_NOTE = "Their appointment has passed: apply does not send them (`--allow-past` sends them)."
 
 
 class PlanReporter:
@@ -84,7 +112,12 @@ class PlanReporter:
         raise NotImplementedError
 
 
-_STYLES = {"create": ("+", "32"), "drift": ("~", "33"), "exists": ("=", "2")}
+_STYLES = {
+    "create": ("+", "32"),
+    "drift": ("~", "33"),
+    "exists": ("=", "2"),
+    "expired": ("x", "2"),
+}
 
 
 class TextReporter(PlanReporter):
@@ -99,12 +132,14 @@ class TextReporter(PlanReporter):
         write = self.out.write
         write(summary_line(plan) + "\n")
         names = ("create", "exists", "drift") if self.verbose else ("create", "drift")
-        for action in plan.of(*names):
+        for action in plan.of(*names, "expired"):
             symbol, code = _STYLES[action.action]
             head = self.paint(f"{symbol} {action.action:<6}", code)
             where = self.where(action)
             event = "" if action.event_id is None else f"  (event {action.event_id})"
             write(f"{head} {where}  {self.key_text(action)}  {self.subject(action)}{event}\n")
+            if action.already_open:
+                write(f"      note: {open_note(action)}\n")
             for name, (server, manifest) in action.changes.items():
                 left, right = shown_pair(server, manifest)
                 arrow = self.paint("->", code)
@@ -169,8 +204,25 @@ class MarkdownReporter(PlanReporter):
             f"| unchanged | {counts['exists']} |",
             f"| drifted | {counts['drift']} |",
         ]
+        if counts["expired"]:
+            lines.append(f"| expired (not sent) | {counts['expired']} |")
+        if counts["already_open"]:
+            lines.append(f"| creates for customers with open events | {counts['already_open']} |")
         creates = [self.action_row(a) for a in plan.of("create")]
         lines += self.section("To create", len(creates), creates, "| where | key | Subject |")
+        noted = [self.open_row(a) for a in plan.actions if a.already_open]
+        lines += self.section(
+            "Already open on the server",
+            len(noted),
+            noted,
+            "| where | key | open events |",
+            note="These customers already have an open event of the same type: "
+            "a create adds another.",
+        )
+        expired = [self.action_row(a) for a in plan.of("expired")]
+        lines += self.section(
+            "Expired", len(expired), expired, "| where | key | Subject |", note=EXPIRED_NOTE
+        )
         drifted = plan.of("drift")
         lines += self.section(
             "Drifted",
@@ -196,6 +248,10 @@ class MarkdownReporter(PlanReporter):
         key = cell(self.key_text(action, ", "))
         subject = cell(self.clean(shorten(str(action.payload.get("Subject", "")), CELL_WIDTH)))
         return f"| `{self.where(action)}` | {key} | {subject} |"
+
+    def open_row(self, action: Action) -> str:
+        ids = ", ".join(str(event_id) for event_id in action.already_open)
+        return f"| `{self.where(action)}` | {cell(self.key_text(action, ', '))} | {cell(ids)} |"
 
     def drift_rows(self, action: Action) -> list[str]:
         rows = []

@@ -93,7 +93,7 @@ def test_every_error_is_an_acdload_error_with_an_exit_code() -> None:
     """One hierarchy: whatever the API raises, ``except acdload.AcdloadError`` catches it."""
     values = [getattr(acdload, name) for name in acdload.__all__]
     errors = [v for v in values if isinstance(v, type) and issubclass(v, BaseException)]
-    assert len(errors) == 9
+    assert len(errors) == 10
     for error in errors:
         assert issubclass(error, acdload.AcdloadError), error
         assert isinstance(error.exit_code, acdload.ExitCode), error

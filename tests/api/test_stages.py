@@ -111,10 +111,16 @@ def test_a_wrong_call_is_a_usage_problem(tmp_path: Path, call: Any, message: str
 def test_plan_offline_and_against_the_server(tmp_path: Path, emulator: RunningEmulator) -> None:
     write_csv(tmp_path / "load.csv", 2)
     load = acdload.load("load.csv", now=NOW)
-    assert acdload.plan(load, None).summary == {"create": 2, "exists": 0, "drift": 0}
+    assert acdload.plan(load, None).summary == {
+        "create": 2,
+        "exists": 0,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     acdload.apply(load, target_of(emulator))
     plan = acdload.plan(load, target_of(emulator), out="plan.json")
-    assert plan.summary == {"create": 0, "exists": 2, "drift": 0}
+    assert plan.summary == {"create": 0, "exists": 2, "drift": 0, "expired": 0, "already_open": 0}
     assert plan.target == emulator.base_url and not plan.pending
     assert json.loads(Path("plan.json").read_text())["summary"] == plan.summary
     assert Path("plan.json").stat().st_mode & 0o777 == 0o600
@@ -207,7 +213,7 @@ def test_confirm_sees_the_plan_and_no_sends_nothing(tmp_path: Path) -> None:
         pytest.raises(acdload.Cancelled, match="apply cancelled: nothing was sent"),
     ):
         acdload.apply(load, acdload.Target(server.base_url, TOKEN), confirm=no)
-    assert seen == [{"create": 2, "exists": 0, "drift": 0}]
+    assert seen == [{"create": 2, "exists": 0, "drift": 0, "expired": 0, "already_open": 0}]
     assert [r.path for r in server.requests] == ["/acd/events"]
 
 

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 import yaml
 
+from acdload.check.rules.severities import DEFAULTS
 from acdload.manifest.model import KEYABLE_FIELDS
 from acdload.manifest.source_section import SOURCE_KEYS
 from acdload.manifest.yaml_manifest import MANIFEST_KEYS
@@ -90,6 +91,13 @@ def test_manifest_schema_refuses_what_acdload_refuses() -> None:
         {"version": 1, "phone_region": "Germany"},
         {"version": 1, "source": {"path": "a.csv", "columns": {}, "date_fromat": "%d.%m.%Y"}},
         {"version": 1, "source": {"path": "a.csv", "columns": {"Termin": "dtAppointments"}}},
+        {"version": 1, "calling_hours": {"mon-fry": "08:00-20:00"}},
+        {"version": 1, "calling_hours": {"mon": "9-17"}},
+        {"version": 1, "calling_hours": {"types": ["3"]}},
+        {"version": 1, "holidays": "Germany"},
+        {"version": 1, "double_booking": "90"},
+        {"version": 1, "checks": {"holidays": "off"}},
+        {"version": 1, "checks": {"holiday": "warn"}},
     ]
     for document in wrong:
         assert not validator.is_valid(document), document
@@ -102,3 +110,16 @@ def test_examples_folder_validates_with_no_problem_through_the_cli(
     result = cli("validate", "examples", "--now", "2026-11-28T12:00:00")
     assert result.exit_code == 0, result.output
     assert result.stdout == "valid: 0 errors, 0 warnings in 8 events from 3 files\n"
+
+
+def test_the_callability_keys_in_the_schema_are_the_readers() -> None:
+    assert list(MANIFEST["properties"]["checks"]["properties"]) == list(DEFAULTS)
+    validator = jsonschema.Draft202012Validator(MANIFEST)
+    document = {
+        "version": 1,
+        "calling_hours": {"mon-fri": "08:00-20:00", "sat, sun": "09:00-14:00", "types": [3]},
+        "holidays": "DE-BY",
+        "double_booking": "1h30m",
+        "checks": {"holiday": False, "double-booked": "off", "already-open": "error"},
+    }
+    assert validator.is_valid(document), list(validator.iter_errors(document))

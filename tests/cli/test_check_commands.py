@@ -53,8 +53,8 @@ OK_PAYLOADS = [
 ]
 PAST = (
     "ok.yaml:14:24: warning: the appointment 2026-11-28 11:00 (Europe/Berlin) is in the past; "
-    "the server distributes it at once (use --now to validate as of another moment) "
-    "[appointment-past]"
+    "apply does not send it (with --allow-past the server rings it at once); use --now to "
+    "validate as of another moment [appointment-past]"
 )
 
 BAD = """\
@@ -212,8 +212,9 @@ def test_json_format_is_one_document_with_every_problem(cli: Cli) -> None:
                 "severity": "warning",
                 "field": "dtAppointmentDate",
                 "rule": "appointment-past",
-                "message": "the appointment 2026-11-28 11:00 (Europe/Berlin) is in the past; the "
-                "server distributes it at once (use --now to validate as of another moment)",
+                "message": "the appointment 2026-11-28 11:00 (Europe/Berlin) is in the past; apply "
+                "does not send it (with --allow-past the server rings it at once); use --now to "
+                "validate as of another moment",
             },
         ],
     }
@@ -240,8 +241,8 @@ def test_github_format_writes_workflow_commands(cli: Cli) -> None:
         '::error file=bad.yaml,line=7,col=13,title=crm-url::CrmURL "crm.example.com": write an '
         "absolute URL starting with https:// or http://, without spaces",
         "::warning file=ok.yaml,line=14,col=24,title=appointment-past::the appointment "
-        "2026-11-28 11:00 (Europe/Berlin) is in the past; the server distributes it at once "
-        "(use --now to validate as of another moment)",
+        "2026-11-28 11:00 (Europe/Berlin) is in the past; apply does not send it (with "
+        "--allow-past the server rings it at once); use --now to validate as of another moment",
         "invalid: 3 errors, 1 warning in 3 events from 2 files",
     ]
 

@@ -1,13 +1,11 @@
 """Hostile values in the callability keys (calling_hours, holidays, double_booking, checks).
 
-A pull request's author writes these keys. Each case in ``callability_keys/`` is a manifest
-read by acdload's own YAML reader, with an ``expect:`` of the rule it must break and text
-its message must show; adding an attack is adding a file. For every case: no exception,
-the expected problem, every message escaped (no raw control, bidi or ANSI characters) and
-short, and the whole case read in well under the time a CI job would notice.
-
-The keys are not yet wired into the manifest reader (issue 13, phase 2); until then these
-cases call the library the reader will call, with the values the reader will hand it.
+A pull request's author writes these keys. Each case in ``callability_keys/`` is the keys'
+part of a manifest with an ``expect:`` of the rule it must break and text its message must
+show; adding an attack is adding a file. Each is run as ``acdload validate`` runs it (in
+a manifest with ``version: 1`` and one callback): exit 1, the expected problem at a line
+of the case's keys, every line of output escaped (no raw control, bidi or ANSI
+characters) and short, and the whole run in well under the time a CI job would notice.
 """
 
 from __future__ import annotations
@@ -18,16 +16,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acdload.check.rules.callability import KEYS, read_rules
-from acdload.manifest.sources.yaml_source import load_yaml_text
 from tests.check.support import BERLIN, NOW, callback
+from tests.cli_runner import Cli
 
 CASES = sorted((Path(__file__).parent / "callability_keys").glob("*.yaml"))
 UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 LONGEST_MESSAGE = 700
+EVENT = """\
+events:
+  - {AcdEventTypesID: 3, AcdGroupsID: 235, Sender: "+49 170 1234567", Subject: x,
+     UserData: CB-1, dtAppointmentDate: "2027-03-08", dtAppointmentTime: "10:00"}
+"""
 
 
 def assert_safe(message: str) -> None:
@@ -36,19 +40,31 @@ def assert_safe(message: str) -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.stem for case in CASES])
-def test_hostile_key_values_are_located_escaped_problems(case: Path) -> None:
-    data, problems = load_yaml_text(case.read_text(encoding="utf-8"), case.name)
-    assert not problems and isinstance(data, dict)
-    expect: Any = data.pop("expect")
+def test_hostile_key_values_are_located_escaped_problems(
+    cli: Cli, case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = case.read_text(encoding="utf-8")
+    keys, _, tail = text.partition("\nexpect:\n")
+    expect: Any = yaml.safe_load("expect:\n" + tail)["expect"]
+    monkeypatch.chdir(tmp_path)
+    Path("callbacks.yaml").write_text("version: 1\n" + keys + "\n" + EVENT, encoding="utf-8")
+    first_key = 2 + next(n for n, line in enumerate(keys.splitlines()) if not line.startswith("#"))
+    last_key = 1 + len(keys.splitlines())
     began = time.perf_counter()
-    _, issues = read_rules(data)
+    args = ["validate", "callbacks.yaml", "--now", "2026-11-28T12:00:00"]
+    result = cli(*args)
     assert time.perf_counter() - began < 5
-    broken = [issue for issue in issues if issue.rule == expect["rule"]]
-    assert broken, issues
-    assert any(expect["says"] in issue.message for issue in broken), [i.message for i in broken]
-    for issue in issues:
-        assert_safe(issue.message)
-        assert issue.key[0] in KEYS
+    assert result.exit_code == 1, result.output
+    for line in result.output.splitlines():
+        assert_safe(line)
+    broken = [
+        line
+        for line in result.stdout.splitlines()
+        if line.endswith(f"[{expect['rule']}]") and expect["says"] in line
+    ]
+    assert broken, result.stdout
+    where = re.match(r"callbacks\.yaml:([0-9]+):[0-9]+: error: ", broken[0])
+    assert where is not None and first_key <= int(where.group(1)) <= last_key, broken[0]
 
 
 def test_a_sender_that_is_no_number_is_quoted_escaped_in_a_finding() -> None:

@@ -111,7 +111,7 @@ BROKEN: dict[str, tuple[bytes, str]] = {
     "outcome unknown": (
         edited(lambda d: d["results"][0].update(outcome="pwned")),
         "report.json: results[0].outcome: must be one of created, updated, exists, drift, "
-        "failed, not_attempted, got '\"pwned\"'",
+        "failed, not_attempted, expired, got '\"pwned\"'",
     ),
     "key not flat": (
         edited(lambda d: d["results"][0]["key"].update(Sender={"$gt": ""})),

@@ -126,7 +126,13 @@ def test_a_byte_order_mark_is_read_as_json_loads_read_it(tmp_path: Path) -> None
         run = plan(tmp_path, server)
 
     assert run.returncode == 0, run.output
-    assert json.loads(run.stdout)["summary"] == {"create": 0, "exists": 2, "drift": 0}
+    assert json.loads(run.stdout)["summary"] == {
+        "create": 0,
+        "exists": 2,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
 
 
 def test_nested_values_plan_does_not_keep_are_skipped(tmp_path: Path) -> None:
@@ -138,7 +144,13 @@ def test_nested_values_plan_does_not_keep_are_skipped(tmp_path: Path) -> None:
         run = plan(tmp_path, server)
 
     assert run.returncode == 0, run.output
-    assert json.loads(run.stdout)["summary"] == {"create": 0, "exists": 2, "drift": 0}
+    assert json.loads(run.stdout)["summary"] == {
+        "create": 0,
+        "exists": 2,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
 
 
 @pytest.mark.parametrize("value", [{"number": "49170"}, ["4917", "01000000"]])

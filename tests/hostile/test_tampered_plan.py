@@ -239,18 +239,20 @@ def test_manifests_that_no_longer_validate_show_their_problems(
 def test_the_plan_is_checked_as_apply_checks_manifests(
     cli: Cli, emulator: RunningEmulator, folder: Path
 ) -> None:
-    """``--strict`` on apply PLANFILE turns a warning the plan accepted into an error."""
+    """``--strict`` on apply PLANFILE turns a warning the plan accepted into an error
+    (``--allow-past``: a past appointment is otherwise expired, not sent at all)."""
     past = (
         '  - Sender: "+49 170 1234502"\n    UserData: "CB-2"\n    dtAppointmentDate: "2026-01-05"\n'
     )
     write_manifest(folder, [EVENTS[0], past, EVENTS[2]])
-    saved_plan(cli, emulator)
+    saved_plan(cli, emulator, "--allow-past")
     before = server_records(emulator)
-    result = apply_plan(cli, emulator, None, "--strict")
+    result = apply_plan(cli, emulator, None, "--strict", "--allow-past")
     assert result.exit_code == 1, result.output
     assert f"{MANIFEST}:14:" in result.stderr and "appointment-past" in result.stderr
     assert server_records(emulator) == before
-    assert apply_plan(cli, emulator, None).exit_code == 0  # the same plan, without --strict
+    # The same plan, without --strict:
+    assert apply_plan(cli, emulator, None, "--allow-past").exit_code == 0
 
 
 def test_a_plan_of_a_manifest_now_gone_is_stale(

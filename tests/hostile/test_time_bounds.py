@@ -97,7 +97,13 @@ def test_a_stalled_answer_is_abandoned_with_its_connection(tmp_path: Path) -> No
 
     assert run.returncode == 0, run.output
     assert run.seconds < 20
-    assert json.loads(run.stdout)["summary"] == {"create": 1, "exists": 0, "drift": 0}
+    assert json.loads(run.stdout)["summary"] == {
+        "create": 1,
+        "exists": 0,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert len(server.sent(LIST)) == 2
 
 

@@ -198,7 +198,13 @@ def test_the_german_export_loads_into_the_emulator_as_converted(tmp_path: Path) 
     planned = _cli(tmp_path, "plan", "exports", "--emulator", "--format", "json")
     assert planned.returncode == 0, planned.stderr
     plan = json.loads(planned.stdout)
-    assert plan["summary"] == {"create": 0, "exists": len(CONVERTED), "drift": 0}
+    assert plan["summary"] == {
+        "create": 0,
+        "exists": len(CONVERTED),
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert [
         (
             a["payload"]["UserData"],

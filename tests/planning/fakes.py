@@ -1,7 +1,8 @@
 """Prepared-like inputs for library tests: what ``build_plan`` reads of a load, no YAML.
 
-``build_plan`` needs the events' positions and key and the rendered payloads; building
-them directly keeps these tests about matching, not about reading manifests.
+``build_plan`` needs the events' positions, key, zone and ``checks:`` and the rendered
+payloads; building them directly keeps these tests about matching, not about reading
+manifests.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ DEFAULT_KEY = ("AcdEventTypesID", "Sender", "UserData")
 @dataclass
 class FakeManifest:
     key: tuple[str, ...] = DEFAULT_KEY
+    timezone: Any = None  # the machine's zone, for expiry
+    checks: Any = None  # every rule at its default severity (already-open: a warning)
 
 
 @dataclass

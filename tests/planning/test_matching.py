@@ -15,7 +15,7 @@ def test_empty_server_plans_every_event_as_create() -> None:
     plan = build_plan(prepared([callback(1), callback(2)]), [], "http://x/rest/v1.0/1")
     assert [a.action for a in plan.actions] == ["create", "create"]
     assert [a.event_id for a in plan.actions] == [None, None]
-    assert plan.summary == {"create": 2, "exists": 0, "drift": 0}
+    assert plan.summary == {"create": 2, "exists": 0, "drift": 0, "expired": 0, "already_open": 0}
     assert plan.pending and not plan.offline
 
 

@@ -49,7 +49,13 @@ def test_empty_server_plans_every_event_as_create(run: Cli, emulator: RunningEmu
     result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
     assert document["target"] == emulator.base_url
-    assert document["summary"] == {"create": 3, "exists": 0, "drift": 0}
+    assert document["summary"] == {
+        "create": 3,
+        "exists": 0,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert document["actions"] == [
         {
             "index": index,
@@ -64,6 +70,7 @@ def test_empty_server_plans_every_event_as_create(run: Cli, emulator: RunningEmu
             "event_id": None,
             "changes": {},
             "payload": payload,
+            "already_open": [],
         }
         for index, payload in enumerate(PAYLOADS)
     ]
@@ -74,7 +81,13 @@ def test_events_created_through_the_api_plan_as_exists(run: Cli, emulator: Runni
     options, env = against(emulator)
     result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
-    assert document["summary"] == {"create": 0, "exists": 3, "drift": 0}
+    assert document["summary"] == {
+        "create": 0,
+        "exists": 3,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert [a["event_id"] for a in document["actions"]] == ids
     assert all(a["changes"] == {} for a in document["actions"])
 
@@ -87,7 +100,13 @@ def test_changed_subject_is_drift_with_the_difference(
     options, env = against(emulator)
     result, document = plan_json(run, MANIFEST, *options, env=env)
     assert result.exit_code == 0, result.output
-    assert document["summary"] == {"create": 0, "exists": 2, "drift": 1}
+    assert document["summary"] == {
+        "create": 0,
+        "exists": 2,
+        "drift": 1,
+        "expired": 0,
+        "already_open": 0,
+    }
     drift = document["actions"][1]
     assert (drift["action"], drift["event_id"]) == ("drift", ids[1])
     assert drift["changes"] == {"Subject": ["Callback request from 491701234502", "Call Jonas"]}
@@ -118,7 +137,13 @@ def test_offline_plans_everything_as_create_without_a_server(run: Cli) -> None:
     result, document = plan_json(run, MANIFEST, "--offline")
     assert result.exit_code == 0, result.output
     assert document["target"] is None
-    assert document["summary"] == {"create": 3, "exists": 0, "drift": 0}
+    assert document["summary"] == {
+        "create": 3,
+        "exists": 0,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     text = run("plan", MANIFEST, "--offline", "--detailed-exitcode")
     assert text.exit_code == 4
     assert text.stdout.startswith(
@@ -146,7 +171,13 @@ def test_emulator_keeps_its_state_in_the_current_directory(run: Cli, tmp_path: P
     # ... and the next --emulator run sees them.
     second, document = plan_json(run, MANIFEST, "--emulator")
     assert second.exit_code == 0, second.output
-    assert document["summary"] == {"create": 1, "exists": 2, "drift": 0}
+    assert document["summary"] == {
+        "create": 1,
+        "exists": 2,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert token_file.read_text().strip() == token
 
 

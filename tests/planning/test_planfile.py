@@ -74,7 +74,13 @@ def test_plan_file_document_and_mode(run: Cli, emulator: RunningEmulator) -> Non
         "count": 1,
         "fingerprint": records_fingerprint(server_records(emulator), KEY),
     }
-    assert document["summary"] == {"create": 2, "exists": 1, "drift": 0}
+    assert document["summary"] == {
+        "create": 2,
+        "exists": 1,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert [a["payload"] for a in document["actions"]] == PAYLOADS
     assert document["actions"][0]["event_id"] == ids[0]
     assert "created" in document

@@ -162,7 +162,7 @@ def test_plan_format_html_shows_creates_unchanged_and_drift(
     assert text.startswith("<!DOCTYPE html>")
     assert "<title>acdload plan: " in text
     shown = dict(re.findall(r'data-outcome="(\w+)"[^>]*><span class="n">(\d+)</span>', text))
-    assert shown == {"create": "1", "exists": "1", "drift": "1"}
+    assert shown == {"create": "1", "exists": "1", "drift": "1", "expired": "0"}
     assert page.cells["drifts"][3:] == [
         "Subject",
         '"Changed on the server"',

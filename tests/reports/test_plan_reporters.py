@@ -118,7 +118,13 @@ def test_json_is_exactly_the_contract_and_unredacted() -> None:
     document = json.loads(report("json", sample(), redact=True))
     assert list(document) == ["target", "summary", "actions"]
     assert document["target"] == TARGET
-    assert document["summary"] == {"create": 2, "exists": 1, "drift": 1}
+    assert document["summary"] == {
+        "create": 2,
+        "exists": 1,
+        "drift": 1,
+        "expired": 0,
+        "already_open": 0,
+    }
     assert list(document["actions"][0]) == [
         "index",
         "file",
@@ -128,6 +134,7 @@ def test_json_is_exactly_the_contract_and_unredacted() -> None:
         "event_id",
         "changes",
         "payload",
+        "already_open",
     ]
     assert document["actions"][2]["changes"] == {
         "Subject": ["Call old", "Call 491701234502"],

@@ -87,9 +87,9 @@ def test_only_the_records_of_the_loads_keys_are_kept(
     assert index.count == 3000
     kept = list(index.by_key.values())
     assert len(kept) == len({(p["AcdEventTypesID"], p["Sender"], p["UserData"]) for p in held})
-    allowed = {"ID", "EventData", *RECORD_FIELDS}
+    allowed = {"ID", "EventData", "AcdEventStatusID", *RECORD_FIELDS}  # the status: already-open
     assert all(set(record) <= allowed for record in kept)
-    assert all("dtCreated" not in record and "AcdEventStatusID" not in record for record in kept)
+    assert all("dtCreated" not in record for record in kept)
     assert index.match(new[0]) is None
 
 
@@ -133,7 +133,13 @@ def test_plan_of_a_large_account_does_not_hold_the_list(
     )  # fmt: skip
 
     assert code == 0
-    assert json.loads(out)["summary"] == {"create": 1, "exists": len(held), "drift": 0}
+    assert json.loads(out)["summary"] == {
+        "create": 1,
+        "exists": len(held),
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     saved = json.loads((tmp_path / "plan.json").read_text("utf-8"))
     assert saved["records"]["count"] == 40_000
     assert peak_mb < 110, f"plan peaked at {peak_mb:.0f} MB reading a 44 MB list"
@@ -201,7 +207,13 @@ def test_a_list_cut_half_way_is_read_again_from_nothing(tmp_path: Path) -> None:
 
     assert run.returncode == 0, run.output
     assert len(server.sent(LIST)) == 2
-    assert json.loads(run.stdout)["summary"] == {"create": 0, "exists": 3, "drift": 0}
+    assert json.loads(run.stdout)["summary"] == {
+        "create": 0,
+        "exists": 3,
+        "drift": 0,
+        "expired": 0,
+        "already_open": 0,
+    }
     saved = json.loads((tmp_path / "plan.json").read_text("utf-8"))
     assert saved["records"]["count"] == 400
 

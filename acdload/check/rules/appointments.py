@@ -65,7 +65,7 @@ def local_zone() -> tzinfo:
     return datetime.now().astimezone().tzinfo or UTC
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def check(
     written_date: str | None, written_time: str | None, tz: tzinfo, now: datetime
 ) -> AppointmentIssue | None:
@@ -96,7 +96,8 @@ def check(
         return AppointmentIssue(
             "dtAppointmentDate",
             "appointment-past",
-            f"the appointment {local:%Y-%m-%d %H:%M} ({tz}) is in the past; the server "
-            "distributes it at once (use --now to validate as of another moment)",
+            f"the appointment {local:%Y-%m-%d %H:%M} ({tz}) is in the past; apply does not "
+            "send it (with --allow-past the server rings it at once); use --now to validate "
+            "as of another moment",
         )
     return None

@@ -95,7 +95,7 @@ class Callability:
             self._verdicts[key] = verdicts
         if not verdicts:
             return []
-        customer = _customer(sender)
+        customer = shown_customer(sender)
         return [
             Finding(rule, self._severity(rule), f"{head} for {customer}: {tail}", field)
             for rule, field, head, tail in verdicts
@@ -254,7 +254,8 @@ def _book_inside(what: str) -> str:
     return f"{what}; book it inside the customer's calling hours"
 
 
-def _customer(sender: object) -> str:
+def shown_customer(sender: object) -> str:
+    """A customer as messages name them: a number as people write it, anything else quoted."""
     if isinstance(sender, str) and sender.isascii() and sender.isdigit():
         return display_number(sender)
     return quote(str(sender))

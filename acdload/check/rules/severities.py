@@ -114,3 +114,9 @@ def parse_checks(value: object) -> tuple[dict[str, Severity | None], list[KeyIss
             continue
         severities[name] = _WRITTEN[text]
     return severities, issues
+
+
+def severity_in(checks: Severities | None, rule: str) -> Severity | None:
+    """``rule``'s severity in a manifest whose ``checks:`` key gave ``checks`` (None: it has
+    none, so every rule is at its default); None: the rule is off there."""
+    return (DEFAULTS if checks is None else checks)[rule]
