@@ -13,7 +13,7 @@ waiting at that moment (with ``--parallel``, several may be).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from acdload.errors import TargetError
@@ -25,11 +25,6 @@ Sink = TypeVar("Sink", bound=RecordSink)
 
 PROBE_REQUESTS = 16
 """Probes of one look-up at most (plus two per create that may be in flight with it)."""
-
-
-def highest_id(records: Iterable[Record]) -> int:
-    """The highest event ID of a list (0 for none): where probing starts."""
-    return max((int(r["ID"]) for r in records if r.get("ID") is not None), default=0)
 
 
 class ReadApi(Protocol):
