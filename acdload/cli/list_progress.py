@@ -14,11 +14,10 @@ import sys
 import time
 
 from acdload.cli.app import say
+from acdload.cli.apply_progress import PROGRESS_EVERY  # one cadence for every CI log line
 
 QUIET_FOR = 1.0
 """Seconds of reading before a terminal shows the line."""
-PROGRESS_EVERY = 5.0
-"""Seconds between plain lines off a terminal (the first comes after as long)."""
 REDRAW_EVERY = 0.2
 """Seconds between redraws of the line on a terminal."""
 
